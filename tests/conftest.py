@@ -83,3 +83,14 @@ def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
     # A persistent plugin cache under build/ links the ~700 MB provider instead of copying it per stack.
     config = write_cli_config(ROOT / "build" / "terraform", mirror) if mirror else None
     return Terraform(binary, config)
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory: pytest.TempPathFactory):
+    """One moto server (a real process on loopback) per session; tests reset or namespace their data."""
+    from tests.emulator import MotoServer
+
+    server = MotoServer(log_path=tmp_path_factory.mktemp("moto") / "moto.log")
+    server.start()
+    yield server
+    server.stop()
