@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 from cdktf import LocalBackend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
 from environments.config import EnvironmentConfig
+from modules.api import build_api
 from modules.naming import Naming
+from modules.packaging import Package, build_package
+from modules.refs import ServiceRefs
 from modules.state import StateBucket, use_remote_state
+
+FUNCTIONS_DIR = Path(__file__).resolve().parent / "functions"
+
+
+@functools.cache
+def lambda_package() -> Package:
+    """The handlers' deterministic zip (``functions/`` inside), built once per process."""
+    return build_package(FUNCTIONS_DIR, prefix="functions")
 
 
 def _provider(
@@ -33,6 +47,18 @@ class AgenticAiStack(TerraformStack):
         self.naming = Naming(config.name_prefix)
         self.provider = _provider(self, config, region=config.region)
         use_remote_state(self, config=config.state)
+        # The demo API, or references to an existing one (config.api.existing).
+        self.api = build_api(
+            self,
+            "api",
+            config=config.api,
+            naming=self.naming,
+            package=lambda_package(),
+            log_retention_days=config.log_retention_days,
+            region=config.region,
+        )
+        #: What every hardening construct wires to (same shape in both modes).
+        self.refs: ServiceRefs = self.api.refs
 
 
 class BootstrapStack(TerraformStack):

@@ -1,0 +1,467 @@
+"""The AgenticAI API: the demo API this project creates, or an existing one found by name.
+
+Both constructs expose ``refs``, a :class:`modules.refs.ServiceRefs`, which is
+all the hardening constructs (front door, WAF, alarms, dashboard, backups,
+canary) wire to. :func:`build_api` picks one from ``ApiConfig.existing``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from cdktf import AssetType, Fn, TerraformAsset, TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
+from cdktf_cdktf_provider_aws.api_gateway_integration import ApiGatewayIntegration
+from cdktf_cdktf_provider_aws.api_gateway_method import ApiGatewayMethod
+from cdktf_cdktf_provider_aws.api_gateway_resource import ApiGatewayResource
+from cdktf_cdktf_provider_aws.api_gateway_rest_api import (
+    ApiGatewayRestApi,
+    ApiGatewayRestApiEndpointConfiguration,
+)
+from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_api_gateway_rest_api import DataAwsApiGatewayRestApi
+from cdktf_cdktf_provider_aws.data_aws_dynamodb_table import DataAwsDynamodbTable
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+)
+from cdktf_cdktf_provider_aws.data_aws_lambda_function import DataAwsLambdaFunction
+from cdktf_cdktf_provider_aws.data_aws_s3_bucket import DataAwsS3Bucket
+from cdktf_cdktf_provider_aws.data_aws_sqs_queue import DataAwsSqsQueue
+from cdktf_cdktf_provider_aws.dynamodb_table import (
+    DynamodbTable,
+    DynamodbTableAttribute,
+    DynamodbTablePointInTimeRecovery,
+    DynamodbTableServerSideEncryption,
+)
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.lambda_function import (
+    LambdaFunction,
+    LambdaFunctionEnvironment,
+    LambdaFunctionTracingConfig,
+)
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_object import S3Object
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
+from constructs import Construct
+
+from environments.config.api import ApiConfig, ExistingApiConfig
+from modules.naming import Naming
+from modules.packaging import Package
+from modules.refs import BucketRef, FunctionRef, QueueRef, RestApiRef, ServiceRefs, TableRef
+
+LAMBDA_ASSUME_ROLE_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    },
+    separators=(",", ":"),
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One API route. protected: behind the API-key authorizer once :meth:`DemoApi.use_authorizer` runs."""
+
+    path: str
+    method: str
+    function_role: str
+    protected: bool
+
+
+#: The API's routes. /health stays open so load balancers and uptime checks need no key.
+ROUTES: tuple[Route, ...] = (
+    Route("/health", "GET", "health", protected=False),
+    Route("/api/projects", "GET", "projects", protected=True),
+    Route("/api/projects", "POST", "projects", protected=True),
+)
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One least-privilege IAM statement: actions on resources (Terraform expressions)."""
+
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+
+
+class PythonFunction(Construct):
+    """A Lambda function with its own role, log group (with retention) and X-Ray tracing.
+
+    The role may only write to this function's log group, send X-Ray segments
+    (which have no resource-level permissions) and do what ``permissions`` lists.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        function_name: str,
+        handler: str,
+        description: str,
+        code: CodeLocation,
+        config: ApiConfig,
+        log_retention_days: int,
+        environment: dict[str, str],
+        permissions: tuple[Permission, ...] = (),
+        role_name: str,
+    ) -> None:
+        super().__init__(scope, id)
+        self.log_group = CloudwatchLogGroup(
+            self, "logs", name=f"/aws/lambda/{function_name}", retention_in_days=log_retention_days
+        )
+        self.role = IamRole(self, "role", name=role_name, assume_role_policy=LAMBDA_ASSUME_ROLE_POLICY)
+        statements = [
+            DataAwsIamPolicyDocumentStatement(
+                sid="OwnLogGroup",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[f"{self.log_group.arn}:*"],
+            ),
+            DataAwsIamPolicyDocumentStatement(
+                sid="XRay", actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
+            ),
+        ]
+        statements += [
+            DataAwsIamPolicyDocumentStatement(actions=list(p.actions), resources=list(p.resources)) for p in permissions
+        ]
+        self.policy_document = DataAwsIamPolicyDocument(self, "policy-document", statement=statements)
+        self.policy = IamRolePolicy(self, "policy", role=self.role.id, policy=self.policy_document.json)
+        self.function = LambdaFunction(
+            self,
+            "function",
+            function_name=function_name,
+            description=description,
+            role=self.role.arn,
+            runtime=config.runtime.value,
+            handler=handler,
+            s3_bucket=code.bucket,
+            s3_key=code.key,
+            source_code_hash=code.sha256_b64,
+            memory_size=config.memory_mb,
+            timeout=config.timeout_seconds,
+            reserved_concurrent_executions=config.reserved_concurrency,
+            tracing_config=LambdaFunctionTracingConfig(mode="Active" if config.tracing else "PassThrough"),
+            environment=LambdaFunctionEnvironment(variables=environment) if environment else None,
+            depends_on=[self.log_group, self.policy],
+        )
+
+
+@dataclass(frozen=True)
+class CodeLocation:
+    """Where a Lambda package was uploaded (Terraform expressions) and its hash."""
+
+    bucket: str
+    key: str
+    sha256_b64: str
+
+
+def upload_code(scope: Construct, *, package: Package, bucket: str) -> CodeLocation:
+    """Upload the deterministic Lambda package to ``bucket`` under a content-addressed key.
+
+    TerraformAsset copies the zip into the stack directory, so the JSON
+    references it by a relative path (``assets/...``), never a machine path.
+    """
+    asset = TerraformAsset(scope, "code-asset", path=str(package.path), type=AssetType.FILE)
+    code_object = S3Object(
+        scope, "code", bucket=bucket, key=f"lambda/functions-{package.sha256_hex[:16]}.zip", source=asset.path
+    )
+    return CodeLocation(bucket=bucket, key=code_object.key, sha256_b64=package.sha256_b64)
+
+
+class DemoApi(Construct):
+    """The demo AgenticAI API: a REGIONAL REST API with one stage, three routes and their backends.
+
+    Creates the artifacts bucket (which holds the Lambda package), the projects
+    table (on-demand, point-in-time recovery, encrypted), the projects queue and
+    its dead-letter queue (SSE), the ``projects`` and ``health`` functions and
+    the API itself. Protected routes get the authorizer from
+    :meth:`use_authorizer`; until then they are open (``authorization = NONE``).
+
+    Attributes: ``rest_api``, ``stage``, ``deployment``, ``functions`` (role ->
+    :class:`PythonFunction`), ``table``, ``queue``, ``dead_letter_queue``,
+    ``bucket``, ``code`` and ``refs``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: ApiConfig,
+        naming: Naming,
+        package: Package,
+        log_retention_days: int,
+        region: str,
+    ) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        self.naming = naming
+
+        self.bucket = S3Bucket(self, "artifacts", bucket=naming.name("artifacts", kind="s3_bucket"))
+        self.code = upload_code(self, package=package, bucket=self.bucket.id)
+
+        self.table = DynamodbTable(
+            self,
+            "projects-table",
+            name=naming.name("projects"),
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="id",
+            attribute=[DynamodbTableAttribute(name="id", type="S")],
+            point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
+            server_side_encryption=DynamodbTableServerSideEncryption(enabled=True),
+        )
+        self.dead_letter_queue = SqsQueue(
+            self,
+            "projects-dlq",
+            name=naming.name("projects-dlq"),
+            message_retention_seconds=config.dlq_retention_days * 86400,
+            sqs_managed_sse_enabled=True,
+        )
+        self.queue = SqsQueue(
+            self,
+            "projects-queue",
+            name=naming.name("projects"),
+            sqs_managed_sse_enabled=True,
+            redrive_policy=Fn.jsonencode(
+                {"deadLetterTargetArn": self.dead_letter_queue.arn, "maxReceiveCount": config.queue_max_receive_count}
+            ),
+        )
+
+        self.functions: dict[str, PythonFunction] = {
+            "projects": self._function(
+                "projects",
+                handler="functions.projects.handler",
+                description="AgenticAI: GET/POST /api/projects",
+                log_retention_days=log_retention_days,
+                environment={"PROJECTS_TABLE": self.table.name, "PROJECTS_QUEUE_URL": self.queue.url},
+                permissions=(
+                    Permission(("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Scan"), (self.table.arn,)),
+                    Permission(("sqs:SendMessage",), (self.queue.arn,)),
+                ),
+            ),
+            "health": self._function(
+                "health",
+                handler="functions.health.handler",
+                description="AgenticAI: GET /health",
+                log_retention_days=log_retention_days,
+                environment={"API_VERSION": config.stage_name},
+            ),
+        }
+
+        self.rest_api = ApiGatewayRestApi(
+            self,
+            "rest-api",
+            name=naming.name("api"),
+            description="AgenticAI API",
+            endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
+            # The authorizer returns the caller's key as usageIdentifierKey, so usage plans meter it.
+            api_key_source="AUTHORIZER",
+        )
+        self.methods: dict[Route, ApiGatewayMethod] = {}
+        integrations = []
+        resources: dict[str, ApiGatewayResource] = {}
+        for route in ROUTES:
+            parent_id = self.rest_api.root_resource_id
+            path = ""
+            for part in route.path.strip("/").split("/"):
+                path = f"{path}/{part}"
+                if path not in resources:
+                    resources[path] = ApiGatewayResource(
+                        self,
+                        f"resource{path.replace('/', '-')}",
+                        rest_api_id=self.rest_api.id,
+                        parent_id=parent_id,
+                        path_part=part,
+                    )
+                parent_id = resources[path].id
+            route_id = f"{route.method.lower()}{route.path.replace('/', '-')}"
+            method = ApiGatewayMethod(
+                self,
+                f"method-{route_id}",
+                rest_api_id=self.rest_api.id,
+                resource_id=parent_id,
+                http_method=route.method,
+                authorization="NONE",
+            )
+            self.methods[route] = method
+            function = self.functions[route.function_role].function
+            integrations.append(
+                ApiGatewayIntegration(
+                    self,
+                    f"integration-{route_id}",
+                    rest_api_id=self.rest_api.id,
+                    resource_id=parent_id,
+                    http_method=method.http_method,
+                    type="AWS_PROXY",
+                    integration_http_method="POST",
+                    uri=function.invoke_arn,
+                )
+            )
+            LambdaPermission(
+                self,
+                f"invoke-{route_id}",
+                function_name=function.function_name,
+                action="lambda:InvokeFunction",
+                principal="apigateway.amazonaws.com",
+                # Only this route of this API may invoke the function (any stage).
+                source_arn=f"{self.rest_api.execution_arn}/*/{route.method}{route.path}",
+            )
+        self._authorizer_marker = "none"
+        self.deployment = ApiGatewayDeployment(
+            self,
+            "deployment",
+            rest_api_id=self.rest_api.id,
+            triggers={"redeployment": self._redeployment_hash()},
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+            depends_on=[*self.methods.values(), *integrations],
+        )
+        self.stage = ApiGatewayStage(
+            self,
+            "stage",
+            rest_api_id=self.rest_api.id,
+            deployment_id=self.deployment.id,
+            stage_name=config.stage_name,
+            xray_tracing_enabled=config.tracing,
+        )
+
+        self.refs = ServiceRefs(
+            api=RestApiRef(
+                rest_api_id=self.rest_api.id,
+                name=self.rest_api.name,
+                stage_name=self.stage.stage_name,
+                stage_arn=self.stage.arn,
+                execution_arn=self.rest_api.execution_arn,
+                invoke_url=self.stage.invoke_url,
+            ),
+            functions=tuple(
+                FunctionRef(role=role, function_name=f.function.function_name, arn=f.function.arn)
+                for role, f in self.functions.items()
+            ),
+            tables=(TableRef(role="projects", name=self.table.name, arn=self.table.arn),),
+            queues=(
+                QueueRef(role="projects", name=self.queue.name, arn=self.queue.arn, url=self.queue.url),
+                QueueRef(
+                    role="projects_dlq",
+                    name=self.dead_letter_queue.name,
+                    arn=self.dead_letter_queue.arn,
+                    url=self.dead_letter_queue.url,
+                    is_dead_letter=True,
+                ),
+            ),
+            buckets=(BucketRef(role="artifacts", name=self.bucket.bucket, arn=self.bucket.arn),),
+            managed=True,
+        )
+
+    def _function(
+        self,
+        role: str,
+        *,
+        handler: str,
+        description: str,
+        log_retention_days: int,
+        environment: dict[str, str],
+        permissions: tuple[Permission, ...] = (),
+    ) -> PythonFunction:
+        return PythonFunction(
+            self,
+            f"{role}-function",
+            function_name=self.naming.name(role, kind="lambda_function"),
+            role_name=self.naming.name(role, "lambda", kind="iam_role"),
+            handler=handler,
+            description=description,
+            code=self.code,
+            config=self.config,
+            log_retention_days=log_retention_days,
+            environment=environment,
+            permissions=permissions,
+        )
+
+    def _redeployment_hash(self) -> str:
+        """Changes whenever the routes or their authorization change, so a new deployment is made."""
+        spec = [(r.path, r.method, r.function_role, r.protected) for r in ROUTES]
+        return hashlib.sha256(json.dumps([spec, self._authorizer_marker]).encode()).hexdigest()
+
+    def use_authorizer(self, *, authorizer_id: str, marker: str) -> None:
+        """Put the protected routes behind a CUSTOM authorizer and require a usage-plan API key.
+
+        marker: a stable literal (e.g. the authorizer's construct path) folded into
+        the redeployment trigger; a token would make the hash meaningless.
+        """
+        for route, method in self.methods.items():
+            if route.protected:
+                method.authorization = "CUSTOM"
+                method.authorizer_id = authorizer_id
+                method.api_key_required = True
+        self._authorizer_marker = marker
+        self.deployment.triggers = {"redeployment": self._redeployment_hash()}
+
+
+class ExistingApi(Construct):
+    """References to an API that already exists, found by name with data sources.
+
+    Nothing of the API is created; ``refs.managed`` is False, so hardening
+    constructs attach separate resources instead of setting properties on
+    these. The only object written is the hardening Lambda package (the
+    authorizer's code), uploaded to the existing artifacts bucket (``code``).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, config: ExistingApiConfig, package: Package, region: str) -> None:
+        super().__init__(scope, id)
+        self.rest_api = DataAwsApiGatewayRestApi(self, "rest-api", name=config.rest_api_name)
+        functions = {
+            "projects": DataAwsLambdaFunction(self, "projects-function", function_name=config.projects_function_name),
+            "health": DataAwsLambdaFunction(self, "health-function", function_name=config.health_function_name),
+        }
+        table = DataAwsDynamodbTable(self, "projects-table", name=config.projects_table_name)
+        queue = DataAwsSqsQueue(self, "projects-queue", name=config.projects_queue_name)
+        dlq = DataAwsSqsQueue(self, "projects-dlq", name=config.projects_dlq_name)
+        bucket = DataAwsS3Bucket(self, "artifacts", bucket=config.artifacts_bucket_name)
+        self.code = upload_code(self, package=package, bucket=bucket.bucket)
+        api_id = self.rest_api.id
+        self.refs = ServiceRefs(
+            api=RestApiRef(
+                rest_api_id=api_id,
+                name=self.rest_api.name,
+                stage_name=config.stage_name,
+                # No stage data source exists in provider 5.x; these formats are fixed by API Gateway.
+                stage_arn=f"arn:aws:apigateway:{region}::/restapis/{api_id}/stages/{config.stage_name}",
+                execution_arn=self.rest_api.execution_arn,
+                invoke_url=f"https://{api_id}.execute-api.{region}.amazonaws.com/{config.stage_name}",
+            ),
+            functions=tuple(
+                FunctionRef(role=role, function_name=f.function_name, arn=f.arn) for role, f in functions.items()
+            ),
+            tables=(TableRef(role="projects", name=table.name, arn=table.arn),),
+            queues=(
+                QueueRef(role="projects", name=queue.name, arn=queue.arn, url=queue.url),
+                QueueRef(role="projects_dlq", name=dlq.name, arn=dlq.arn, url=dlq.url, is_dead_letter=True),
+            ),
+            buckets=(BucketRef(role="artifacts", name=bucket.bucket, arn=bucket.arn),),
+            managed=False,
+        )
+
+
+def build_api(
+    scope: Construct,
+    id: str,
+    *,
+    config: ApiConfig,
+    naming: Naming,
+    package: Package,
+    log_retention_days: int,
+    region: str,
+) -> DemoApi | ExistingApi:
+    """The demo API, or references to ``config.existing`` when set."""
+    if config.existing is not None:
+        return ExistingApi(scope, id, config=config.existing, package=package, region=region)
+    return DemoApi(
+        scope, id, config=config, naming=naming, package=package, log_retention_days=log_retention_days, region=region
+    )
