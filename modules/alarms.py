@@ -1,0 +1,407 @@
+"""The alarm catalogue: which alarms exist, built as data from config and ``ServiceRefs``.
+
+Nothing here creates resources; :class:`modules.alarm_factory.AlarmFactory` does. Each builder
+returns :class:`AlarmSpec` values, so the runbook generator and the tests read the same list the
+stack deploys.
+
+Choices that apply to every alarm below:
+
+* Windows are 5 minutes (the seed's "over 5 minutes") unless stated.
+* **Lambda duration uses p99**, not Maximum: one cold start or one retried request should not
+  page anyone, but a tail where 1 % of calls take over 10 s is a real problem (it is close to
+  the function timeout, and API Gateway gives up after 29 s). Maximum would page on a single
+  outlier; Average hides the tail.
+* **API latency uses p95** (the seed's success metric "p95 < 1 s").
+* Rates are metric math over sums (``100 * errors / invocations``), never raw counts, so they
+  do not scale with traffic.
+* ``treat_missing_data`` is chosen per alarm: "no data" means "no traffic" for error, throttle
+  and latency metrics (notBreaching), "keep the last state" for the sparse billing metric
+  (ignore), and "the canary stopped running" for the canary (breaching).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from environments.config.monitoring import MonitoringConfig, Severity
+from modules.alarm_factory import (
+    AlarmSpec,
+    ComparisonOperator,
+    MathExpression,
+    Metric,
+    TreatMissingData,
+)
+from modules.refs import FunctionRef, QueueRef, ServiceRefs, TableRef
+
+#: The function role whose errors lock every caller out; alarmed on any error, not on a rate.
+AUTHORIZER_ROLE = "authorizer"
+FIVE_MINUTES = 300
+#: EstimatedCharges is published a few times a day; 6 h periods always hold a datapoint.
+BILLING_PERIOD_SECONDS = 21_600
+
+GT = ComparisonOperator.GREATER_THAN
+NO_TRAFFIC = TreatMissingData.NOT_BREACHING
+
+
+@dataclass(frozen=True)
+class WafMetrics:
+    """The regional web ACL to alarm on and chart (given by the WAF construct).
+
+    web_acl_name: the web ACL's name (the ``WebACL`` dimension of AWS/WAFV2 metrics).
+    rule_metric_names: each rule's ``metric_name`` (the ``Rule`` dimension), charted per rule.
+        Default: none (only the ACL-wide ``ALL`` series is charted).
+    """
+
+    web_acl_name: str
+    rule_metric_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CanaryMetrics:
+    """The Synthetics canary to alarm on and chart (given by the canary construct).
+
+    canary_name: the canary's name (the ``CanaryName`` dimension of CloudWatchSynthetics metrics).
+    run_interval_seconds: how often it runs; the alarm's period, so "2 periods" means "2 runs".
+        Default: 300 s (every 5 minutes).
+    """
+
+    canary_name: str
+    run_interval_seconds: int = 300
+
+
+def role_key(role: str) -> str:
+    """A role as it appears in alarm keys: ``api_keys`` -> ``api-keys``."""
+    return role.replace("_", "-").lower()
+
+
+def lambda_dims(function: FunctionRef) -> dict[str, str]:
+    return {"FunctionName": function.function_name}
+
+
+def api_dims(refs: ServiceRefs) -> dict[str, str]:
+    return {"ApiName": refs.api.name, "Stage": refs.api.stage_name}
+
+
+def build_alarm_specs(
+    config: MonitoringConfig,
+    refs: ServiceRefs,
+    *,
+    region: str,
+    waf: WafMetrics | None = None,
+    canary: CanaryMetrics | None = None,
+) -> tuple[AlarmSpec, ...]:
+    """Every regional alarm of one environment (the billing alarm is separate: it lives in us-east-1)."""
+    t = config.thresholds
+    specs: list[AlarmSpec] = [*api_alarms(config, refs)]
+    for function in refs.functions:
+        if function.role == AUTHORIZER_ROLE:
+            specs.append(authorizer_errors(function, t.authorizer_errors_count))
+        else:
+            specs.append(lambda_error_rate(function, t.lambda_error_rate_percent))
+        specs.append(lambda_duration(function, t.lambda_duration_ms))
+        specs.append(lambda_throttles(function, t.lambda_throttles_count))
+    specs += [dynamodb_throttles(table, t.dynamodb_throttled_requests_count) for table in refs.tables]
+    for queue in refs.queues:
+        if queue.is_dead_letter:
+            specs.append(dlq_depth(queue, t.dlq_depth_count))
+        else:
+            specs.append(queue_age(queue, t.sqs_oldest_message_age_seconds))
+    if waf is not None:
+        specs.append(waf_blocked_spike(waf, region=region, threshold=t.waf_blocked_requests_count))
+    if canary is not None:
+        specs.append(canary_success(canary))
+    return tuple(specs)
+
+
+def api_alarms(config: MonitoringConfig, refs: ServiceRefs) -> tuple[AlarmSpec, ...]:
+    t = config.thresholds
+    dims = api_dims(refs)
+
+    def api_metric(name: str, statistic: str, id: str = "m1") -> Metric:
+        return Metric("AWS/ApiGateway", name, statistic, dims, FIVE_MINUTES, id)
+
+    return (
+        AlarmSpec(
+            key="api-5xx",
+            title="API 5XX errors",
+            summary="The API returned server errors: callers saw failures the API caused.",
+            severity=Severity.CRITICAL,
+            metric=api_metric("5XXError", "Sum"),
+            threshold=t.api_5xx_count,
+            comparison=GT,
+            unit="errors",
+            treat_missing_data=NO_TRAFFIC,
+            checks=(
+                "Which function failed: the Lambda error-rate alarms and the dashboard's Lambda errors graph.",
+                "API Gateway execution logs for the stage (integration timeouts, authorizer failures).",
+                "Recent deployments (terraform apply, function code) in the last hour; roll back if correlated.",
+            ),
+        ),
+        AlarmSpec(
+            key="api-4xx-rate",
+            title="API 4XX rate",
+            summary="Many requests were rejected (bad keys, throttling by the usage plan, WAF blocks or bad input).",
+            severity=Severity.WARNING,
+            metric=MathExpression(
+                "100 * client_errors / requests",
+                (api_metric("4XXError", "Sum", "client_errors"), api_metric("Count", "Sum", "requests")),
+                "4XX responses (% of requests)",
+            ),
+            threshold=t.api_4xx_rate_percent,
+            comparison=GT,
+            unit="%",
+            treat_missing_data=NO_TRAFFIC,
+            checks=(
+                "The access log's status codes: 401/403 (keys, authorizer), 429 (usage plan), 400 (bad input).",
+                "The WAF row of the dashboard: a blocked-request spike means an attack or a rule false positive.",
+                "Whether a client release changed its requests or lost its API key.",
+            ),
+        ),
+        AlarmSpec(
+            key="api-latency-p95",
+            title="API latency p95",
+            summary="The slowest 5 % of requests are slower than the latency objective.",
+            severity=Severity.WARNING,
+            metric=api_metric("Latency", "p95"),
+            threshold=t.api_latency_p95_ms,
+            comparison=GT,
+            unit="ms",
+            treat_missing_data=NO_TRAFFIC,
+            checks=(
+                "Latency versus IntegrationLatency on the dashboard: the API layer or the Lambda behind it?",
+                "Lambda duration p95 and concurrent executions (cold starts, a slow dependency).",
+                "DynamoDB throttles and SQS backlog on the dashboard's lower row.",
+            ),
+        ),
+    )
+
+
+def lambda_error_rate(function: FunctionRef, threshold_percent: float) -> AlarmSpec:
+    dims = lambda_dims(function)
+    return AlarmSpec(
+        key=f"lambda-error-rate-{role_key(function.role)}",
+        title=f"Lambda error rate ({function.role})",
+        summary=f"The {function.role} function fails a large share of its invocations.",
+        severity=Severity.CRITICAL,
+        metric=MathExpression(
+            "100 * errors / invocations",
+            (
+                Metric("AWS/Lambda", "Errors", "Sum", dims, FIVE_MINUTES, "errors"),
+                Metric("AWS/Lambda", "Invocations", "Sum", dims, FIVE_MINUTES, "invocations"),
+            ),
+            "Errors (% of invocations)",
+        ),
+        threshold=threshold_percent,
+        comparison=GT,
+        unit="%",
+        treat_missing_data=NO_TRAFFIC,
+        checks=(
+            f"The {function.role} function's log group: the newest ERROR lines and their stack traces.",
+            "Recent deployments of the function's code or configuration; roll back if the errors began then.",
+            "Its dependencies: DynamoDB throttles, SQS errors, and the function's timeout (Duration near it?).",
+        ),
+    )
+
+
+def lambda_duration(function: FunctionRef, threshold_ms: float) -> AlarmSpec:
+    return AlarmSpec(
+        key=f"lambda-duration-{role_key(function.role)}",
+        title=f"Lambda duration p99 ({function.role})",
+        summary=f"1 % of the {function.role} function's invocations run longer than the limit (p99).",
+        severity=Severity.WARNING,
+        metric=Metric("AWS/Lambda", "Duration", "p99", lambda_dims(function), FIVE_MINUTES),
+        threshold=threshold_ms,
+        comparison=GT,
+        unit="ms",
+        treat_missing_data=NO_TRAFFIC,
+        checks=(
+            'Logs Insights on the function\'s log group: `filter @type = "REPORT" | stats pct(@duration, 99)`.',
+            "Slow dependencies: DynamoDB latency and throttles, downstream HTTP calls.",
+            "Cold starts (Init Duration in REPORT lines) and the memory size (more memory = more CPU).",
+        ),
+    )
+
+
+def lambda_throttles(function: FunctionRef, threshold: float) -> AlarmSpec:
+    return AlarmSpec(
+        key=f"lambda-throttles-{role_key(function.role)}",
+        title=f"Lambda throttles ({function.role})",
+        summary=f"Invocations of the {function.role} function were rejected for lack of concurrency.",
+        severity=Severity.WARNING,
+        metric=Metric("AWS/Lambda", "Throttles", "Sum", lambda_dims(function), FIVE_MINUTES),
+        threshold=threshold,
+        comparison=GT,
+        unit="throttles",
+        treat_missing_data=NO_TRAFFIC,
+        checks=(
+            "ConcurrentExecutions on the dashboard versus the function's reserved concurrency.",
+            "The account's unreserved concurrency (Lambda console, Account settings) and other functions' use.",
+            "Whether a traffic spike is legitimate (usage plan, WAF rate rule) before raising limits.",
+        ),
+    )
+
+
+def authorizer_errors(function: FunctionRef, threshold: float) -> AlarmSpec:
+    return AlarmSpec(
+        key="authorizer-errors",
+        title="Authorizer errors",
+        summary="The Lambda authorizer failed; API Gateway answers 500 to every caller it could not authorize.",
+        severity=Severity.CRITICAL,
+        metric=Metric("AWS/Lambda", "Errors", "Sum", lambda_dims(function), FIVE_MINUTES),
+        threshold=threshold,
+        comparison=GT,
+        unit="errors",
+        treat_missing_data=NO_TRAFFIC,
+        checks=(
+            "The authorizer's log group: the newest ERROR lines.",
+            "The API key table: throttles or missing items (DynamoDB alarms, dashboard).",
+            "Recent changes to the authorizer's code, role or environment; roll back if correlated.",
+        ),
+    )
+
+
+def dynamodb_throttles(table: TableRef, threshold: float) -> AlarmSpec:
+    dims = {"TableName": table.name}
+    return AlarmSpec(
+        key=f"dynamodb-throttles-{role_key(table.role)}",
+        title=f"DynamoDB throttled requests ({table.role})",
+        summary=(
+            f"Reads or writes to the {table.role} table were throttled. Read + write throttle events are used: "
+            "ThrottledRequests needs a per-operation dimension."
+        ),
+        severity=Severity.WARNING,
+        metric=MathExpression(
+            "FILL(reads, 0) + FILL(writes, 0)",
+            (
+                Metric("AWS/DynamoDB", "ReadThrottleEvents", "Sum", dims, FIVE_MINUTES, "reads"),
+                Metric("AWS/DynamoDB", "WriteThrottleEvents", "Sum", dims, FIVE_MINUTES, "writes"),
+            ),
+            "Throttle events",
+        ),
+        threshold=threshold,
+        comparison=GT,
+        unit="events",
+        treat_missing_data=NO_TRAFFIC,
+        checks=(
+            "Consumed versus provisioned capacity on the dashboard (on-demand tables throttle on sudden 2x peaks).",
+            "A hot partition key: CloudWatch Contributor Insights for the table.",
+            "Retry storms from the functions (Lambda invocations and errors at the same time).",
+        ),
+    )
+
+
+def queue_age(queue: QueueRef, threshold_seconds: float) -> AlarmSpec:
+    return AlarmSpec(
+        key=f"sqs-oldest-message-age-{role_key(queue.role)}",
+        title=f"SQS age of oldest message ({queue.role})",
+        summary=f"Messages wait too long in the {queue.role} queue: its consumer is slow, failing or stopped.",
+        severity=Severity.WARNING,
+        metric=Metric("AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", {"QueueName": queue.name}, FIVE_MINUTES),
+        threshold=threshold_seconds,
+        comparison=GT,
+        unit="seconds",
+        treat_missing_data=NO_TRAFFIC,
+        checks=(
+            "The consumer function's errors and throttles (Lambda alarms, dashboard).",
+            "The event source mapping is enabled and its batch size and concurrency are sane.",
+            "A poison message being retried: the dead-letter queue's depth.",
+        ),
+    )
+
+
+def dlq_depth(queue: QueueRef, threshold: float) -> AlarmSpec:
+    return AlarmSpec(
+        key=f"sqs-dlq-depth-{role_key(queue.role)}",
+        title=f"Dead-letter queue not empty ({queue.role})",
+        summary=f"Messages failed every retry and were moved to {queue.role}; that work is not done.",
+        severity=Severity.WARNING,
+        metric=Metric(
+            "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", {"QueueName": queue.name}, FIVE_MINUTES
+        ),
+        threshold=threshold,
+        comparison=GT,
+        unit="messages",
+        treat_missing_data=NO_TRAFFIC,
+        checks=(
+            "Read (do not delete) a message: `aws sqs receive-message --visibility-timeout 0` on the DLQ.",
+            "The consumer's log group at the message's timestamps for the failure.",
+            "After the fix, redrive the messages to the source queue (SQS console, Start DLQ redrive).",
+        ),
+    )
+
+
+def waf_blocked_spike(waf: WafMetrics, *, region: str, threshold: float) -> AlarmSpec:
+    return AlarmSpec(
+        key="waf-blocked-spike",
+        title="WAF blocked-request spike",
+        summary="The web ACL blocked an unusual number of requests: an attack, a scanner or a false positive.",
+        severity=Severity.INFO,
+        metric=Metric(
+            "AWS/WAFV2",
+            "BlockedRequests",
+            "Sum",
+            {"WebACL": waf.web_acl_name, "Region": region, "Rule": "ALL"},
+            FIVE_MINUTES,
+        ),
+        threshold=threshold,
+        comparison=GT,
+        unit="requests",
+        treat_missing_data=NO_TRAFFIC,
+        checks=(
+            "The WAF row of the dashboard: which rule blocks (per-rule BlockedRequests).",
+            "Sampled requests of that rule in the WAF console: source IPs, paths, user agents.",
+            "If legitimate clients are blocked (4XX rate up, complaints), set that rule to COUNT in config.",
+        ),
+    )
+
+
+def canary_success(canary: CanaryMetrics) -> AlarmSpec:
+    return AlarmSpec(
+        key="canary-success",
+        title="Canary success below 100 %",
+        summary="The synthetic check of the public API failed on consecutive runs: users likely see it too.",
+        severity=Severity.CRITICAL,
+        metric=Metric(
+            "CloudWatchSynthetics",
+            "SuccessPercent",
+            "Average",
+            {"CanaryName": canary.canary_name},
+            canary.run_interval_seconds,
+        ),
+        threshold=100,
+        comparison=ComparisonOperator.LESS_THAN,
+        unit="%",
+        evaluation_periods=2,
+        datapoints_to_alarm=2,
+        # A canary that stopped running is itself an outage of our monitoring.
+        treat_missing_data=TreatMissingData.BREACHING,
+        checks=(
+            "The canary's latest run in the Synthetics console: the failed step, its screenshot/HAR and logs.",
+            "The API alarms (5XX, latency, authorizer): is the API failing or only the canary's path?",
+            "The canary's API key and its usage-plan quota (a 403/429 means the canary, not the API).",
+        ),
+    )
+
+
+def billing_alarm(config: MonitoringConfig) -> AlarmSpec:
+    """EstimatedCharges over a share of the budget. Billing metrics exist only in us-east-1."""
+    return AlarmSpec(
+        key="billing-estimated-charges",
+        title="Estimated charges",
+        summary=(
+            f"This month's estimated AWS charges passed {config.thresholds.billing_percent_of_budget:g} % of "
+            f"the ${config.monthly_budget_usd:g} budget. Needs billing alerts enabled in the account."
+        ),
+        severity=Severity.WARNING,
+        metric=Metric("AWS/Billing", "EstimatedCharges", "Maximum", {"Currency": "USD"}, BILLING_PERIOD_SECONDS),
+        threshold=config.billing_threshold_usd,
+        comparison=GT,
+        unit="USD",
+        # The metric is sparse (a few datapoints a day): keep the last state instead of flapping.
+        treat_missing_data=TreatMissingData.IGNORE,
+        checks=(
+            "Cost Explorer, this month, grouped by service: which service grew?",
+            "Request volume on the dashboard: abuse (WAF, usage plans) or organic growth?",
+            "Log ingestion and retention, Lambda duration x memory, DynamoDB capacity mode.",
+        ),
+    )

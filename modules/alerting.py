@@ -1,0 +1,185 @@
+"""Alert delivery: one KMS-encrypted SNS topic per severity, with email subscriptions from config.
+
+Severity routing follows the seed's AlertSeverity: every alarm names a severity and publishes
+to that severity's topic (``<prefix>-<purpose>-info|warning|critical``). ``alert_emails`` are
+subscribed to every topic from ``email_min_severity`` up, ``page_emails`` to the critical topic
+only. Messages are CloudWatch's (or Budgets') standard JSON; nothing here reformats them.
+
+The topics are encrypted with a customer-managed KMS key (rotation on). An AWS-managed
+``alias/aws/sns`` key would not work: its key policy cannot be changed, and CloudWatch alarms,
+AWS Budgets and Cost Anomaly Detection can only publish to an encrypted topic when the key
+policy lets their service principals use the key. The topic policies let the same services
+publish, restricted to this account (``aws:SourceAccount``, confused-deputy protection).
+"""
+
+from __future__ import annotations
+
+import re
+
+from cdktf import TerraformProvider
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from constructs import Construct
+
+from environments.config.monitoring import MonitoringConfig, Severity
+from modules.alarm_factory import AlarmTopics
+from modules.naming import Naming
+
+#: Services that publish alerts to these topics.
+PUBLISHERS: tuple[str, ...] = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com")
+#: What the owning account may do on its topics (SNS's default topic policy, made explicit).
+OWNER_TOPIC_ACTIONS: tuple[str, ...] = (
+    "SNS:GetTopicAttributes",
+    "SNS:SetTopicAttributes",
+    "SNS:AddPermission",
+    "SNS:RemovePermission",
+    "SNS:DeleteTopic",
+    "SNS:Subscribe",
+    "SNS:ListSubscriptionsByTopic",
+    "SNS:Publish",
+)
+
+
+class AlertTopics(Construct):
+    """A KMS key and one SNS topic per severity, in one region, with email subscriptions.
+
+    config: recipients and routing (``alert_emails``, ``page_emails``, ``email_min_severity``).
+    naming: topic names are ``<prefix>-<purpose>-<severity>``.
+    purpose: ``alerts`` for service alarms, ``cost`` for the us-east-1 billing topics. Default: alerts.
+    severities: the topics to create. Default: info, warning and critical.
+    provider: the region's provider. Default: the stack's default provider.
+
+    Attributes: ``kms_key``, ``topics`` (Severity -> SnsTopic), ``subscriptions``, ``alarm_topics``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: MonitoringConfig,
+        naming: Naming,
+        purpose: str = "alerts",
+        severities: tuple[Severity, ...] = tuple(Severity),
+        provider: TerraformProvider | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        account = DataAwsCallerIdentity(self, "account", provider=provider).account_id
+        key_policy = DataAwsIamPolicyDocument(
+            self,
+            "key-policy",
+            provider=provider,
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    sid="AccountAdministersKey",
+                    actions=["kms:*"],
+                    resources=["*"],
+                    principals=[
+                        DataAwsIamPolicyDocumentStatementPrincipals(
+                            type="AWS", identifiers=[f"arn:aws:iam::{account}:root"]
+                        )
+                    ],
+                ),
+                DataAwsIamPolicyDocumentStatement(
+                    sid="AlertPublishersUseKey",
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    resources=["*"],
+                    principals=[
+                        DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=list(PUBLISHERS))
+                    ],
+                ),
+            ],
+        )
+        self.kms_key = KmsKey(
+            self,
+            "key",
+            description=f"Encrypts the {naming.prefix} {purpose} SNS topics",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=key_policy.json,
+            provider=provider,
+        )
+        KmsAlias(
+            self, "alias", name=f"alias/{naming.name(purpose)}", target_key_id=self.kms_key.key_id, provider=provider
+        )
+        self.topics: dict[Severity, SnsTopic] = {}
+        self.subscriptions: list[SnsTopicSubscription] = []
+        for severity in severities:
+            topic = SnsTopic(
+                self,
+                severity.value,
+                name=naming.name(purpose, severity.value),
+                display_name=f"{naming.prefix} {severity.value}",
+                kms_master_key_id=self.kms_key.arn,
+                provider=provider,
+            )
+            self.topics[severity] = topic
+            SnsTopicPolicy(
+                self,
+                f"{severity.value}-policy",
+                arn=topic.arn,
+                policy=self._topic_policy(severity, topic, account, provider).json,
+                provider=provider,
+            )
+            for email in config.emails_for(severity):
+                self.subscriptions.append(
+                    SnsTopicSubscription(
+                        self,
+                        f"{severity.value}-email-{_slug(email)}",
+                        topic_arn=topic.arn,
+                        protocol="email",
+                        endpoint=email,
+                        provider=provider,
+                    )
+                )
+        self.alarm_topics = AlarmTopics({s: t.arn for s, t in self.topics.items()})
+
+    def _topic_policy(
+        self, severity: Severity, topic: SnsTopic, account: str, provider: TerraformProvider | None
+    ) -> DataAwsIamPolicyDocument:
+        return DataAwsIamPolicyDocument(
+            self,
+            f"{severity.value}-policy-document",
+            provider=provider,
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    sid="AccountOwnsTopic",
+                    actions=list(OWNER_TOPIC_ACTIONS),
+                    resources=[topic.arn],
+                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="AWS", identifiers=["*"])],
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="StringEquals", variable="AWS:SourceOwner", values=[account]
+                        )
+                    ],
+                ),
+                DataAwsIamPolicyDocumentStatement(
+                    sid="AlertPublishers",
+                    actions=["SNS:Publish"],
+                    resources=[topic.arn],
+                    principals=[
+                        DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=list(PUBLISHERS))
+                    ],
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="StringEquals", variable="aws:SourceAccount", values=[account]
+                        )
+                    ],
+                ),
+            ],
+        )
+
+
+def _slug(email: str) -> str:
+    """A stable construct id for an address (ids are Terraform addresses: keep them readable)."""
+    return re.sub(r"[^a-z0-9]+", "-", email.lower()).strip("-")
