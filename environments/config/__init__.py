@@ -10,18 +10,22 @@ from environments.config.backups import BackupConfig
 from environments.config.base import ConfigError
 from environments.config.canary import CanaryConfig
 from environments.config.environment import EnvironmentConfig, StateConfig, Tier
-from environments.config.monitoring import MonitoringConfig
+from environments.config.monitoring import AlarmThresholds, BurnRateWindow, MonitoringConfig, Severity, SloConfig
 from environments.config.waf import RuleAction, WafConfig
 
 __all__ = [
+    "AlarmThresholds",
     "ApiConfig",
     "AuthConfig",
     "BackupConfig",
+    "BurnRateWindow",
     "CanaryConfig",
     "ConfigError",
     "EnvironmentConfig",
     "MonitoringConfig",
     "RuleAction",
+    "Severity",
+    "SloConfig",
     "StateConfig",
     "Tier",
     "WafConfig",
