@@ -1,0 +1,441 @@
+#!/usr/bin/env python3
+"""The real Terraform workflow, offline, against a moto server on loopback (``make e2e``).
+
+    python scripts/e2e.py [--workdir DIR] [--keep]
+
+Steps (each printed with its duration):
+
+ 1. synthesize ``local`` and ``prod`` (and their bootstrap stacks) into a temporary directory;
+ 2. start a moto server on a free loopback port (stopped at the end, even on failure);
+ 3. apply ``bootstrap-local`` (local state in the temporary directory) -> the state bucket;
+ 4. ``terraform init`` the ``local`` stack with its S3 backend pointed at the emulator through a
+    ``-backend-config`` file written at init time; the provider reaches the emulator through
+    ``AWS_ENDPOINT_URL`` and test credentials. Nothing about the emulator is synthesized;
+ 5. plan (changes expected), apply (the ``.tflock`` object is checked while the apply waits for
+    approval, and checked gone afterwards), then a second plan with ``-detailed-exitcode`` = 0;
+ 6. ``terraform state list`` and ``terraform show -json`` parsed, outputs included; the state
+    object read straight from the emulator's bucket must match ``terraform state pull``;
+ 7. ``scripts/verify_deployment.py`` on the stack outputs;
+ 8. destroy, then the state must hold no resources;
+ 9. ``terraform plan`` of the full ``prod`` stack against the emulator with a local backend (a
+    copy of the stack with override files; see :func:`prepare_offline_plan`).
+
+Exit status 0 when every step passed, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from scripts.tf_cli_config import find_provider_mirror, write_cli_config  # noqa: E402
+from tests.emulator import MotoServer  # noqa: E402
+
+#: moto's fixed account id: every resource the emulator creates lives in it.
+EMULATOR_ACCOUNT_ID = "123456789012"
+#: Terraform's graph walk width. The emulator is one process on a 2-core machine; the default 10 is fine.
+PARALLELISM = 10
+#: What Terraform prints when it waits for "yes".
+APPROVAL_PROMPT = "Enter a value:"
+
+
+class StepFailed(RuntimeError):
+    """One e2e step failed; the message says what was expected and what happened."""
+
+
+# --------------------------------------------------------------------------- terraform
+
+
+class Terraform:
+    """The real terraform binary, with the offline provider mirror and an emulator environment."""
+
+    def __init__(self, env: dict[str, str], binary: str | None = None) -> None:
+        binary = binary or shutil.which("terraform")
+        if binary is None:
+            raise StepFailed("terraform is not on PATH (Terraform >= 1.10 is required)")
+        self.binary = binary
+        self.env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1", **env}
+        mirror = find_provider_mirror()
+        if mirror is not None:
+            self.env["TF_CLI_CONFIG_FILE"] = str(write_cli_config(ROOT / "build" / "terraform", mirror))
+
+    def run(
+        self, cwd: Path, *args: str, check: bool = True, ok_codes: Sequence[int] = (0,), timeout: float = 900
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [self.binary, f"-chdir={cwd}", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if check and result.returncode not in ok_codes:
+            raise StepFailed(
+                f"terraform {' '.join(args)} in {cwd} exited {result.returncode}:\n"
+                f"{_tail(result.stdout)}\n{_tail(result.stderr)}"
+            )
+        return result
+
+    def start(self, cwd: Path, *args: str) -> Interactive:
+        """Start terraform with a pipe on stdin (to answer the approval prompt) and stdout."""
+        process = subprocess.Popen(
+            [self.binary, f"-chdir={cwd}", *args],
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so a kill also reaches the provider plugin
+        )
+        return Interactive(process)
+
+    def init_s3(self, stack_dir: Path, backend_file: Path) -> None:
+        self.run(stack_dir, "init", "-input=false", "-no-color", f"-backend-config={backend_file}")
+
+    def show_json(self, stack_dir: Path) -> dict:
+        return json.loads(self.run(stack_dir, "show", "-json", "-no-color").stdout)
+
+    def state_list(self, stack_dir: Path) -> list[str]:
+        return self.run(stack_dir, "state", "list", "-no-color").stdout.split()
+
+
+class Interactive:
+    """A running terraform process whose output is read as it comes (prompts end without a newline)."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.output = ""
+
+    def wait_for(self, needle: str, timeout: float = 600) -> str:
+        """Read output until ``needle`` appears; fail if the process exits or the timeout passes first."""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while needle not in self.output:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise StepFailed(f"terraform did not print {needle!r} within {timeout:.0f} s:\n{_tail(self.output)}")
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                self.process.wait()
+                raise StepFailed(
+                    f"terraform exited {self.process.returncode} before printing {needle!r}:\n{_tail(self.output)}"
+                )
+            self.output += chunk.decode(errors="replace")
+        return self.output
+
+    def answer(self, text: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{text}\n".encode())
+        self.process.stdin.flush()
+
+    def finish(self, timeout: float = 900) -> int:
+        """Read the rest of the output and return the exit status."""
+        assert self.process.stdout is not None
+        rest, _ = self.process.communicate(timeout=timeout)
+        self.output += (rest or b"").decode(errors="replace")
+        return self.process.returncode
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: terraform and its provider plugin, no clean-up."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+# --------------------------------------------------------------------------- emulator wiring
+
+
+def emulator_env(server: MotoServer, region: str) -> dict[str, str]:
+    """Provider and boto3 settings for the emulator. Test credentials only, never real ones."""
+    return {**server.env(region), "AWS_EC2_METADATA_DISABLED": "true"}
+
+
+def write_backend_config(path: Path, *, endpoint: str) -> Path:
+    """A ``-backend-config`` file that points the synthesized S3 backend at the emulator.
+
+    Only the connection is overridden; bucket, key, region, encryption and ``use_lockfile``
+    come from the synthesized stack, exactly as against real AWS.
+    """
+    path.write_text(
+        f'endpoints = {{\n  s3  = "{endpoint}"\n  sts = "{endpoint}"\n}}\n'
+        "use_path_style              = true\n"
+        "skip_credentials_validation = true\n"
+        "skip_requesting_account_id  = true\n"
+        "skip_metadata_api_check     = true\n"
+        "skip_region_validation      = true\n"
+    )
+    return path
+
+
+def prepare_offline_plan(stack_dir: Path, target: Path, *, account_id: str = EMULATOR_ACCOUNT_ID) -> Path:
+    """Copy a synthesized stack for a plan against the emulator, with override files.
+
+    * ``backend_override.tf.json``: a local backend (a plan creates nothing, so no state bucket).
+    * ``provider_override.tf.json``: ``allowed_account_ids`` of every AWS provider block set to the
+      emulator's account. The real stack pins its own account (prod: 333333333333) so that it can
+      never touch another; the emulator has exactly one account, 123456789012. The override lives
+      only in this temporary copy.
+    """
+    shutil.copytree(stack_dir, target, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl"))
+    document = json.loads((target / "cdk.tf.json").read_text())
+    (target / "backend_override.tf.json").write_text(
+        json.dumps({"terraform": {"backend": {"local": {"path": str(target / "terraform.tfstate")}}}}, indent=2)
+    )
+    providers = document.get("provider", {}).get("aws", [])
+    overrides = [
+        {**({"alias": block["alias"]} if "alias" in block else {}), "allowed_account_ids": [account_id]}
+        for block in providers
+    ]
+    if overrides:
+        (target / "provider_override.tf.json").write_text(json.dumps({"provider": {"aws": overrides}}, indent=2))
+    return target
+
+
+def lock_key(state_key: str) -> str:
+    """The object S3-native locking (``use_lockfile``) writes next to the state while a lock is held."""
+    return f"{state_key}.tflock"
+
+
+def object_exists(s3, bucket: str, key: str) -> bool:
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return False
+        raise
+    return True
+
+
+def boto3_client(service: str, server: MotoServer, region: str):
+    import boto3
+
+    env = server.env(region)
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=server.url,
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=env["AWS_SESSION_TOKEN"],
+    )
+
+
+# --------------------------------------------------------------------------- progress
+
+
+@dataclass
+class Progress:
+    """Numbered progress lines with timings, and a summary at the end."""
+
+    total: int
+    stream = sys.stdout
+    done: list[tuple[str, str, float]] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    @contextmanager
+    def step(self, title: str) -> Iterator[list[str]]:
+        number = len(self.done) + 1
+        print(f"[e2e {number:>2}/{self.total}] {title} ...", file=self.stream, flush=True)
+        notes: list[str] = []
+        start = time.monotonic()
+        try:
+            yield notes
+        except BaseException:
+            elapsed = time.monotonic() - start
+            self.done.append((title, "FAIL", elapsed))
+            print(f"[e2e {number:>2}/{self.total}] {title}: FAILED after {elapsed:.1f} s", file=self.stream, flush=True)
+            raise
+        elapsed = time.monotonic() - start
+        self.done.append((title, "ok", elapsed))
+        detail = f" ({'; '.join(notes)})" if notes else ""
+        print(f"[e2e {number:>2}/{self.total}] {title}: ok in {elapsed:.1f} s{detail}", file=self.stream, flush=True)
+
+    def summary(self) -> str:
+        width = max((len(t) for t, _, _ in self.done), default=10)
+        lines = [f"{'step'.ljust(width)}  result  seconds"]
+        lines += [f"{t.ljust(width)}  {r.ljust(6)}  {s:7.1f}" for t, r, s in self.done]
+        lines.append(f"{'total'.ljust(width)}          {time.monotonic() - self.started:7.1f}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+def _tail(text: str, lines: int = 40) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def _resource_addresses(module: dict) -> list[str]:
+    addresses = [r["address"] for r in module.get("resources", [])]
+    for child in module.get("child_modules", []):
+        addresses += _resource_addresses(child)
+    return addresses
+
+
+def run(workdir: Path, *, stream=sys.stdout) -> int:
+    import main as synth_main
+    from environments import load
+
+    local = load("local")
+    progress = Progress(total=13)
+    progress.stream = stream
+    outdir = workdir / "cdktf.out"
+    server = MotoServer(log_path=workdir / "moto.log")
+    try:
+        with progress.step("synthesize local and prod") as notes:
+            synth_main.synth(["local", "prod"], outdir)
+            notes.append(f"into {outdir}")
+        stacks = outdir / "stacks"
+        with progress.step("start the moto server") as notes:
+            server.start()
+            notes.append(server.url)
+        tf = Terraform(emulator_env(server, local.region))
+        s3 = boto3_client("s3", server, local.state.region or local.region)
+
+        bootstrap = stacks / "bootstrap-local"
+        with progress.step("bootstrap: init + apply (local state)") as notes:
+            state_path = workdir / "bootstrap.tfstate"
+            tf.run(bootstrap, "init", "-input=false", "-no-color", f"-backend-config=path={state_path}")
+            tf.run(bootstrap, "apply", "-auto-approve", "-input=false", "-no-color", f"-parallelism={PARALLELISM}")
+            buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+            if local.state.bucket not in buckets:
+                raise StepFailed(f"state bucket {local.state.bucket} not in the emulator: {buckets}")
+            notes.append(f"s3://{local.state.bucket}")
+
+        stack = stacks / "local"
+        with progress.step("init local with the S3 backend on the emulator"):
+            tf.init_s3(stack, write_backend_config(workdir / "emulator.s3.tfbackend", endpoint=server.url))
+
+        with progress.step("plan") as notes:
+            result = tf.run(stack, "plan", "-input=false", "-no-color", "-detailed-exitcode", ok_codes=(0, 2))
+            if result.returncode != 2:
+                raise StepFailed("the first plan reported no changes: the local stack creates nothing")
+            notes.append(next((ln for ln in result.stdout.splitlines() if ln.startswith("Plan:")), "changes"))
+
+        lock = lock_key(local.state.key)
+        with progress.step("apply (lock object held while it runs)") as notes:
+            apply = tf.start(stack, "apply", "-no-color", f"-parallelism={PARALLELISM}")
+            try:
+                apply.wait_for(APPROVAL_PROMPT)
+                if not object_exists(s3, local.state.bucket, lock):
+                    raise StepFailed(f"no s3://{local.state.bucket}/{lock} while the apply holds the lock")
+                notes.append(f"{lock} present during apply")
+                apply.answer("yes")
+                status = apply.finish()
+            finally:
+                apply.kill()
+            if status != 0:
+                raise StepFailed(f"apply exited {status}:\n{_tail(apply.output)}")
+            if object_exists(s3, local.state.bucket, lock):
+                raise StepFailed(f"s3://{local.state.bucket}/{lock} still exists after the apply")
+            notes.append("gone after")
+
+        with progress.step("second plan: no changes (-detailed-exitcode 0)"):
+            result = tf.run(stack, "plan", "-input=false", "-no-color", "-detailed-exitcode", ok_codes=(0, 2))
+            if result.returncode != 0:
+                raise StepFailed(f"the second plan is not empty (exit {result.returncode}):\n{_tail(result.stdout)}")
+
+        with progress.step("inspect state: state list, show -json, the bucket object") as notes:
+            listed = tf.state_list(stack)
+            shown = tf.show_json(stack)
+            values = shown.get("values") or {}
+            addresses = _resource_addresses(values.get("root_module", {}))
+            if sorted(listed) != sorted(addresses) or not listed:
+                raise StepFailed(f"state list {listed} and show -json {addresses} disagree")
+            outputs = values.get("outputs", {})
+            pulled = json.loads(tf.run(stack, "state", "pull").stdout)
+            stored = json.loads(s3.get_object(Bucket=local.state.bucket, Key=local.state.key)["Body"].read())
+            if (stored["lineage"], stored["serial"]) != (pulled["lineage"], pulled["serial"]):
+                raise StepFailed("the state object in the emulator's bucket is not the state Terraform uses")
+            notes.append(f"{len(listed)} resources, {len(outputs)} outputs, serial {stored['serial']}")
+
+        with progress.step("verify_deployment.py on the stack outputs") as notes:
+            outputs_file = workdir / "outputs.json"
+            outputs_file.write_text(tf.run(stack, "output", "-json").stdout)
+            result = subprocess.run(
+                [sys.executable, str(ROOT / "scripts" / "verify_deployment.py"), "--env", "local",
+                 "--outputs", str(outputs_file)],
+                env={**os.environ, **emulator_env(server, local.region)},
+                capture_output=True, text=True, timeout=300, check=False,
+            )  # fmt: skip
+            print(result.stdout.rstrip(), file=stream)
+            if result.returncode != 0:
+                raise StepFailed(f"verify_deployment.py exited {result.returncode}:\n{result.stderr}")
+            notes.append(result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "")
+
+        with progress.step("destroy"):
+            tf.run(stack, "destroy", "-auto-approve", "-input=false", "-no-color", f"-parallelism={PARALLELISM}")
+
+        with progress.step("state is empty after destroy") as notes:
+            listed = tf.state_list(stack)
+            stored = json.loads(s3.get_object(Bucket=local.state.bucket, Key=local.state.key)["Body"].read())
+            if listed or stored.get("resources"):
+                raise StepFailed(f"resources left in state after destroy: {listed or stored['resources']}")
+            notes.append(f"0 resources, serial {stored['serial']}")
+
+        with progress.step("prod: full plan against the emulator (local backend)") as notes:
+            prod = load("prod")
+            prod_tf = Terraform(emulator_env(server, prod.region))
+            copy = prepare_offline_plan(stacks / "prod", workdir / "prod-plan")
+            prod_tf.run(copy, "init", "-input=false", "-no-color")
+            result = prod_tf.run(
+                copy, "plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=prod.tfplan",
+                f"-parallelism={PARALLELISM}", ok_codes=(0, 2),
+            )  # fmt: skip
+            planned = json.loads(prod_tf.run(copy, "show", "-json", "prod.tfplan").stdout)
+            creates = [c for c in planned.get("resource_changes", []) if c["change"]["actions"] == ["create"]]
+            types = {c["type"] for c in creates}
+            notes.append(f"{len(creates)} to create, {len(types)} resource types")
+
+        with progress.step("stop the moto server"):
+            server.stop()
+    except StepFailed as error:
+        print(f"\nerror: {error}", file=sys.stderr)
+        print(f"moto log: {server.log_path}", file=sys.stderr)
+        return 1
+    finally:
+        server.stop()
+        print("\n" + progress.summary(), file=stream, flush=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workdir", type=Path, help="working directory (default: a new temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep the working directory afterwards")
+    args = parser.parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="agenticai-e2e-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        return run(workdir.resolve())
+    finally:
+        if args.keep or args.workdir:
+            print(f"working directory kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
