@@ -7,6 +7,7 @@ variables at run time, so this stack's JSON is valid for a real account too.
 """
 
 from environments.config import (
+    CanaryConfig,
     EnvironmentConfig,
     MonitoringConfig,
     RuleAction,
@@ -29,4 +30,7 @@ CONFIG = EnvironmentConfig(
         monthly_budget_usd=10.0,
     ),
     waf=WafConfig(mode=RuleAction.BLOCK),
+    # moto's Synthetics CreateCanary answers with a malformed response, so the apply would fail.
+    # The canary is still covered: node --test, terraform validate and the prod/dev stack tests.
+    canary=CanaryConfig(enabled=False),
 )

@@ -1,6 +1,7 @@
 """prod: the customer-facing API. Everything blocks, pages and is kept longest."""
 
 from environments.config import (
+    BackupConfig,
     EnvironmentConfig,
     MonitoringConfig,
     RuleAction,
@@ -23,4 +24,5 @@ CONFIG = EnvironmentConfig(
         monthly_budget_usd=50.0,
     ),
     waf=WafConfig(mode=RuleAction.BLOCK),
+    backups=BackupConfig(deletion_protection=True),
 )

@@ -11,18 +11,28 @@ from constructs import Construct
 
 from environments.config import EnvironmentConfig
 from modules.api import build_api
+from modules.backups import DataProtection
+from modules.canary import ApiCanary, CanaryPackage, package_canary
+from modules.monitoring import Monitoring
 from modules.naming import Naming
 from modules.packaging import Package, build_package
 from modules.refs import ServiceRefs
 from modules.state import StateBucket, use_remote_state
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent / "functions"
+CANARY_DIR = Path(__file__).resolve().parent.parent / "canary"
 
 
 @functools.cache
 def lambda_package() -> Package:
     """The handlers' deterministic zip (``functions/`` inside), built once per process."""
     return build_package(FUNCTIONS_DIR, prefix="functions")
+
+
+@functools.cache
+def canary_package() -> CanaryPackage:
+    """The canary's deterministic zip (``nodejs/node_modules/`` inside), built once per process."""
+    return package_canary(CANARY_DIR)
 
 
 def _provider(
@@ -59,6 +69,40 @@ class AgenticAiStack(TerraformStack):
         )
         #: What every hardening construct wires to (same shape in both modes).
         self.refs: ServiceRefs = self.api.refs
+        # Billing metrics exist only in us-east-1, and an alarm can only notify a topic in its
+        # own region: the billing alarm, its topics and the budget use this aliased provider.
+        self.billing_provider = _provider(self, config, region="us-east-1", alias="billing")
+        # Alarms, SLO alarms, alert topics, dashboard and budget. Pass waf=WafMetrics(...) and
+        # canary=CanaryMetrics(...) (modules.monitoring) to alarm on and chart them.
+        self.monitoring = Monitoring(
+            self,
+            "monitoring",
+            config=config.monitoring,
+            naming=self.naming,
+            refs=self.refs,
+            region=config.region,
+            billing_provider=self.billing_provider,
+        )
+        # PITR, SSE and deletion protection on the tables we create; versioning, SSE, TLS-only... on every bucket.
+        self.backups = DataProtection(
+            self,
+            "backups",
+            config=config.backups,
+            refs=self.refs,
+            managed_tables=(self.api.table,) if self.refs.managed else (),
+        )
+        #: The Synthetics canary (None when config.canary.enabled is off); its alarm uses canary.name.
+        self.canary: ApiCanary | None = None
+        if config.canary.enabled:
+            self.canary = ApiCanary(
+                self,
+                "canary",
+                config=config.canary,
+                backups=config.backups,
+                naming=self.naming,
+                api=self.refs.api,
+                package=canary_package(),
+            )
 
 
 class BootstrapStack(TerraformStack):

@@ -70,7 +70,10 @@ class CanaryConfig:
             )
         # Synthetics needs at least 15 s (cold start and instrumentation); a run must end before the next one.
         require_int(
-            "canary.run_timeout_seconds", self.run_timeout_seconds, minimum=15, maximum=min(840, self.schedule_minutes * 60)
+            "canary.run_timeout_seconds",
+            self.run_timeout_seconds,
+            minimum=15,
+            maximum=min(840, self.schedule_minutes * 60),
         )
         # Two sequential requests must both fit into one run.
         require_int(

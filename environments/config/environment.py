@@ -135,6 +135,12 @@ class EnvironmentConfig:
                 self.monitoring.alert_emails,
                 "at least one address when tier is Tier.PRODUCTION",
             )
+        if self.tier is Tier.PRODUCTION and not self.backups.deletion_protection:
+            raise ConfigError(
+                "backups.deletion_protection",
+                self.backups.deletion_protection,
+                "True when tier is Tier.PRODUCTION",
+            )
 
     @property
     def default_tags(self) -> dict[str, str]:

@@ -1,0 +1,233 @@
+"""Backups and data protection for the tables, buckets and queues the API uses.
+
+What Terraform can manage depends on who owns the resource:
+
+* **S3 buckets**: every protection is its own Terraform resource (versioning,
+  lifecycle, SSE, public access block, ownership controls, bucket policy), so
+  :class:`DataProtection` applies them to every bucket in :class:`ServiceRefs`,
+  whether this project created the bucket or it already existed.
+* **DynamoDB tables**: point-in-time recovery, SSE and deletion protection are
+  attributes of the table resource itself. :class:`DataProtection` sets them
+  (:func:`protect_table`, from the typed ``BackupConfig.table_protection``) on
+  the tables this project creates, which the stack passes in as
+  ``managed_tables``.
+* **SQS queues**: SSE and the dead-letter queue with its redrive policy are
+  attributes of the queue; the API construct sets them on the queues it creates
+  (``ApiConfig.queue_max_receive_count``, ``dlq_retention_days``).
+* **An existing API**: Terraform does not manage its tables and queues, so it
+  cannot switch on PITR or SSE there. They are listed in ``unmanaged_tables`` /
+  ``unmanaged_queues``, and ``scripts/verify_deployment.py`` checks them.
+
+Encryption uses the AWS-managed KMS keys (``aws/s3``, ``aws/dynamodb``): KMS
+encryption at rest with no key policy or IAM grants to keep in sync with every
+producer and consumer, and no $1/month per customer-managed key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
+from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
+    S3BucketOwnershipControls,
+    S3BucketOwnershipControlsRule,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
+    S3BucketVersioningA,
+    S3BucketVersioningVersioningConfiguration,
+)
+from constructs import Construct
+
+from environments.config import BackupConfig
+from environments.config.backups import TableProtection
+from modules.refs import BucketRef, QueueRef, ServiceRefs, TableRef
+
+
+class BucketProtection(Construct):
+    """Versioning, lifecycle, SSE-KMS, public access block, BucketOwnerEnforced and TLS-only for one bucket.
+
+    Each is a separate resource keyed on the bucket name, so this works on a
+    bucket Terraform did not create. Note that ``aws_s3_bucket_policy`` and
+    ``aws_s3_bucket_lifecycle_configuration`` *replace* a bucket's existing
+    policy and lifecycle rules: an existing bucket with its own statements must
+    have them merged here first.
+
+    current_version_expiration_days: also expire current objects (for buckets of
+        disposable artifacts). Default: none; current objects are kept forever.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        bucket: BucketRef,
+        noncurrent_version_expiration_days: int,
+        abort_incomplete_multipart_upload_days: int,
+        current_version_expiration_days: int | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        self.versioning = S3BucketVersioningA(
+            self,
+            "versioning",
+            bucket=bucket.name,
+            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
+        )
+        # aws:kms without a key id = the AWS-managed aws/s3 key; the bucket key cuts KMS requests ~99%.
+        self.encryption = S3BucketServerSideEncryptionConfigurationA(
+            self,
+            "encryption",
+            bucket=bucket.name,
+            rule=[
+                S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=(
+                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                            sse_algorithm="aws:kms"
+                        )
+                    ),
+                    bucket_key_enabled=True,
+                )
+            ],
+        )
+        self.public_access_block = S3BucketPublicAccessBlock(
+            self,
+            "public-access-block",
+            bucket=bucket.name,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
+        self.ownership = S3BucketOwnershipControls(
+            self,
+            "ownership",
+            bucket=bucket.name,
+            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
+        )
+        every_object = [S3BucketLifecycleConfigurationRuleFilter(prefix="")]
+        rules = [
+            S3BucketLifecycleConfigurationRule(
+                id="expire-noncurrent-versions",
+                status="Enabled",
+                filter=every_object,
+                noncurrent_version_expiration=[
+                    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                        noncurrent_days=noncurrent_version_expiration_days
+                    )
+                ],
+            ),
+            S3BucketLifecycleConfigurationRule(
+                id="abort-incomplete-uploads",
+                status="Enabled",
+                filter=every_object,
+                abort_incomplete_multipart_upload=[
+                    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
+                        days_after_initiation=abort_incomplete_multipart_upload_days
+                    )
+                ],
+            ),
+        ]
+        if current_version_expiration_days is not None:
+            rules.append(
+                S3BucketLifecycleConfigurationRule(
+                    id="expire-current-versions",
+                    status="Enabled",
+                    filter=every_object,
+                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=current_version_expiration_days)],
+                )
+            )
+        # Lifecycle rules on a versioned bucket must follow the versioning change (provider docs).
+        self.lifecycle = S3BucketLifecycleConfiguration(
+            self, "lifecycle", bucket=bucket.name, rule=rules, depends_on=[self.versioning]
+        )
+        tls_only = DataAwsIamPolicyDocument(
+            self,
+            "tls-only",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    sid="DenyInsecureTransport",
+                    effect="Deny",
+                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])],
+                    actions=["s3:*"],
+                    resources=[bucket.arn, f"{bucket.arn}/*"],
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="Bool", variable="aws:SecureTransport", values=["false"]
+                        )
+                    ],
+                )
+            ],
+        )
+        # After the public access block: S3 rejects concurrent bucket-level changes ("OperationAborted").
+        self.policy = S3BucketPolicy(
+            self, "policy", bucket=bucket.name, policy=tls_only.json, depends_on=[self.public_access_block]
+        )
+
+
+class DataProtection(Construct):
+    """Protects every bucket in ``refs`` and every table in ``managed_tables``.
+
+    managed_tables: the table resources this project created (their PITR, SSE and
+        deletion protection are set here). Default: none, as for an existing API.
+
+    Attributes: ``buckets`` (role -> :class:`BucketProtection`),
+    ``table_protection`` (what each managed table got), and ``unmanaged_tables`` /
+    ``unmanaged_queues``: resources Terraform cannot change, whose protection
+    ``scripts/verify_deployment.py`` must check.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: BackupConfig,
+        refs: ServiceRefs,
+        managed_tables: Sequence[DynamodbTable] = (),
+    ) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        self.table_protection = config.table_protection
+        for table in managed_tables:
+            protect_table(table, self.table_protection)
+        self.buckets: dict[str, BucketProtection] = {
+            bucket.role: BucketProtection(
+                self,
+                f"bucket-{bucket.role}",
+                bucket=bucket,
+                noncurrent_version_expiration_days=config.noncurrent_version_expiration_days,
+                abort_incomplete_multipart_upload_days=config.abort_incomplete_multipart_upload_days,
+            )
+            for bucket in refs.buckets
+        }
+        self.unmanaged_tables: tuple[TableRef, ...] = () if refs.managed else refs.tables
+        self.unmanaged_queues: tuple[QueueRef, ...] = () if refs.managed else refs.queues
+
+
+def protect_table(table: DynamodbTable, protection: TableProtection) -> None:
+    """Point-in-time recovery, SSE with KMS (the AWS-managed ``aws/dynamodb`` key) and deletion protection."""
+    table.put_point_in_time_recovery(enabled=protection.point_in_time_recovery)
+    # enabled without kms_key_arn = KMS with the AWS-managed aws/dynamodb key (not the default AWS-owned key).
+    table.put_server_side_encryption(enabled=True)
+    table.deletion_protection_enabled = protection.deletion_protection
