@@ -28,6 +28,12 @@ CONFIG = EnvironmentConfig(
     monitoring=MonitoringConfig(
         alert_emails=("agenticai-local@example.com",),
         monthly_budget_usd=10.0,
+        # moto implements neither composite alarms nor Cost Explorer anomaly monitors (the provider
+        # retries for a very long time) and fails some Budgets reads. The SLO windows stay as metric
+        # alarms (the long window notifies alone); budget and anomaly monitor exist in dev/staging/prod.
+        composite_alarms_enabled=False,
+        budget_enabled=False,
+        anomaly_monitor_enabled=False,
     ),
     waf=WafConfig(mode=RuleAction.BLOCK),
     # moto's Synthetics CreateCanary answers with a malformed response, so the apply would fail.
