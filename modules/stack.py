@@ -13,7 +13,6 @@ from environments.config import EnvironmentConfig
 from modules.api import build_api
 from modules.backups import DataProtection
 from modules.canary import ApiCanary, CanaryPackage, package_canary
-from modules.monitoring import Monitoring
 from modules.naming import Naming
 from modules.packaging import Package, build_package
 from modules.refs import ServiceRefs
@@ -69,20 +68,6 @@ class AgenticAiStack(TerraformStack):
         )
         #: What every hardening construct wires to (same shape in both modes).
         self.refs: ServiceRefs = self.api.refs
-        # Billing metrics exist only in us-east-1, and an alarm can only notify a topic in its
-        # own region: the billing alarm, its topics and the budget use this aliased provider.
-        self.billing_provider = _provider(self, config, region="us-east-1", alias="billing")
-        # Alarms, SLO alarms, alert topics, dashboard and budget. Pass waf=WafMetrics(...) and
-        # canary=CanaryMetrics(...) (modules.monitoring) to alarm on and chart them.
-        self.monitoring = Monitoring(
-            self,
-            "monitoring",
-            config=config.monitoring,
-            naming=self.naming,
-            refs=self.refs,
-            region=config.region,
-            billing_provider=self.billing_provider,
-        )
         # PITR, SSE and deletion protection on the tables we create; versioning, SSE, TLS-only... on every bucket.
         self.backups = DataProtection(
             self,
