@@ -1,6 +1,7 @@
 """dev: a shared development account. Protective rules count before they block."""
 
 from environments.config import (
+    AlarmThresholds,
     EnvironmentConfig,
     MonitoringConfig,
     RuleAction,
@@ -21,6 +22,8 @@ CONFIG = EnvironmentConfig(
     monitoring=MonitoringConfig(
         alert_emails=("agenticai-dev-alerts@example.com",),
         monthly_budget_usd=20.0,
+        # Development traffic is small and noisy: a few failures are a large share of it.
+        thresholds=AlarmThresholds(lambda_error_rate_percent=10.0, api_5xx_count=20.0, api_latency_p95_ms=2000.0),
     ),
     waf=WafConfig(mode=RuleAction.COUNT),
 )
