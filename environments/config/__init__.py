@@ -11,7 +11,21 @@ from environments.config.base import ConfigError
 from environments.config.canary import CanaryConfig
 from environments.config.environment import EnvironmentConfig, StateConfig, Tier
 from environments.config.monitoring import AlarmThresholds, BurnRateWindow, MonitoringConfig, Severity, SloConfig
-from environments.config.waf import RuleAction, WafConfig
+from environments.config.waf import (
+    GeoBlock,
+    InjectionAttack,
+    InjectionMatch,
+    IpAllowList,
+    IpDenyList,
+    ManagedRuleGroup,
+    ManagedRules,
+    RateLimit,
+    RequestComponent,
+    RuleAction,
+    TextTransformation,
+    WafConfig,
+    WafLogFilter,
+)
 
 __all__ = [
     "AlarmThresholds",
@@ -22,11 +36,22 @@ __all__ = [
     "CanaryConfig",
     "ConfigError",
     "EnvironmentConfig",
+    "GeoBlock",
+    "InjectionAttack",
+    "InjectionMatch",
+    "IpAllowList",
+    "IpDenyList",
+    "ManagedRuleGroup",
+    "ManagedRules",
     "MonitoringConfig",
+    "RateLimit",
+    "RequestComponent",
     "RuleAction",
     "Severity",
     "SloConfig",
     "StateConfig",
+    "TextTransformation",
     "Tier",
     "WafConfig",
+    "WafLogFilter",
 ]

@@ -1,0 +1,250 @@
+"""The regional WAFv2 web ACL in front of the API stage, its logging and its association.
+
+Defines, from a :class:`WafConfig`:
+
+* ``aws_wafv2_ip_set`` per IP list and IP version (only when lists are configured);
+* ``aws_wafv2_web_acl``: REGIONAL scope (API Gateway stages only accept regional
+  web ACLs), default action allow, the typed rules of ``modules/waf_rules.py``
+  (each with its own CloudWatch metric and sampled requests), and the JSON body
+  that rate-limited clients receive with their 429;
+* ``aws_cloudwatch_log_group`` ``aws-waf-logs-<prefix>`` (WAF only logs to
+  groups with that prefix) with its own ``aws_cloudwatch_log_resource_policy``:
+  otherwise WAF edits the shared ``AWSWAF-LOGS`` account policy, which breaks
+  once it reaches its size limit;
+* ``aws_wafv2_web_acl_logging_configuration`` with ``x-api-key`` and
+  ``authorization`` redacted, optionally keeping only blocked/counted requests;
+* ``aws_wafv2_web_acl_association`` with the API stage.
+
+``self.metrics`` names the web ACL and each rule's metric for alarms
+(namespace ``AWS/WAFV2``, dimensions ``WebACL``, ``Rule`` and ``Region``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cloudwatch_log_resource_policy import CloudwatchLogResourcePolicy
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
+from cdktf_cdktf_provider_aws.wafv2_ip_set import Wafv2IpSet
+from cdktf_cdktf_provider_aws.wafv2_web_acl import (
+    Wafv2WebAcl,
+    Wafv2WebAclCustomResponseBody,
+    Wafv2WebAclDefaultAction,
+    Wafv2WebAclDefaultActionAllow,
+    Wafv2WebAclVisibilityConfig,
+)
+from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
+from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
+    Wafv2WebAclLoggingConfiguration,
+    Wafv2WebAclLoggingConfigurationLoggingFilter,
+    Wafv2WebAclLoggingConfigurationLoggingFilterFilter,
+    Wafv2WebAclLoggingConfigurationLoggingFilterFilterCondition,
+    Wafv2WebAclLoggingConfigurationLoggingFilterFilterConditionActionCondition,
+    Wafv2WebAclLoggingConfigurationRedactedFields,
+    Wafv2WebAclLoggingConfigurationRedactedFieldsSingleHeader,
+)
+from constructs import Construct
+
+from environments.config.waf import IpAllowList, IpDenyList, WafConfig, WafLogFilter, ip_versions
+from modules.naming import Naming
+from modules.refs import RestApiRef
+from modules.waf_rules import IpSetArns, WafRuleSet, build_rule_set
+
+#: WAF scope: API Gateway REST API stages only accept REGIONAL web ACLs.
+SCOPE = "REGIONAL"
+#: Credentials never reach the logs. Header names must be lower case.
+REDACTED_HEADERS: tuple[str, ...] = ("x-api-key", "authorization")
+#: Log actions kept by WafLogFilter.BLOCKED_AND_COUNTED (EXCLUDED_AS_COUNT: managed sub-rules set to count).
+KEPT_LOG_ACTIONS: tuple[str, ...] = ("BLOCK", "COUNT", "EXCLUDED_AS_COUNT")
+
+
+@dataclass(frozen=True)
+class WafRuleMetric:
+    """One rule's CloudWatch metric.
+
+    rule_name: the rule's name in the web ACL. metric_name: the ``Rule`` dimension.
+    cloudwatch_metric: the metric a match increments (``BlockedRequests``,
+    ``CountedRequests`` or ``AllowedRequests``), which depends on the rule's action.
+    blocks: True when matches are blocked (alarm on spikes of these).
+    """
+
+    rule_name: str
+    metric_name: str
+    cloudwatch_metric: str
+    blocks: bool
+
+
+@dataclass(frozen=True)
+class WafMetrics:
+    """What an alarm on the web ACL needs. The ``Region`` dimension is the stack's region.
+
+    web_acl_name: the ``WebACL`` dimension. all_rules: the ``Rule`` dimension value
+    aggregating every rule (``ALL``). rules: one entry per rule, in priority order.
+    """
+
+    web_acl_name: str
+    rules: tuple[WafRuleMetric, ...]
+    namespace: str = "AWS/WAFV2"
+    all_rules: str = "ALL"
+
+    def rule(self, rule_name: str) -> WafRuleMetric:
+        for rule in self.rules:
+            if rule.rule_name == rule_name:
+                return rule
+        raise KeyError(f"no WAF rule {rule_name!r}; rules: {', '.join(r.rule_name for r in self.rules)}")
+
+
+class WebAcl(Construct):
+    """The API's web ACL, its IP sets, its log group and logging, and the stage association.
+
+    config: the rule set and mode. api: the stage to protect. naming: the environment's
+    names. log_retention_days: how long WAF logs are kept (the environment's retention).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: WafConfig,
+        api: RestApiRef,
+        naming: Naming,
+        log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        self.name = naming.name("waf", kind="waf")
+
+        self.ip_sets: dict[str, Wafv2IpSet] = {}
+        ip_set_arns = IpSetArns(
+            allow=self._ip_sets("allow", config.ip_allow_list, naming),
+            deny=self._ip_sets("deny", config.ip_deny_list, naming),
+        )
+        self.rule_set: WafRuleSet = build_rule_set(config, metric_prefix=self.name, ip_sets=ip_set_arns)
+
+        self.web_acl = Wafv2WebAcl(
+            self,
+            "web-acl",
+            name=self.name,
+            description=f"Edge protection for the {api.name} API ({config.mode.name} mode)",
+            scope=SCOPE,
+            default_action=Wafv2WebAclDefaultAction(allow=Wafv2WebAclDefaultActionAllow()),
+            visibility_config=Wafv2WebAclVisibilityConfig(
+                cloudwatch_metrics_enabled=True, metric_name=self.name, sampled_requests_enabled=True
+            ),
+            custom_response_body=[
+                Wafv2WebAclCustomResponseBody(key=body.key, content=body.content, content_type=body.content_type)
+                for body in self.rule_set.custom_response_bodies
+            ]
+            or None,
+        )
+        # Escape hatch: the rendered rules are plain JSON written verbatim (see modules/waf_rules.py).
+        self.web_acl.add_override("rule", self.rule_set.render())
+
+        self.log_group = CloudwatchLogGroup(
+            self,
+            "log-group",
+            name=f"aws-waf-logs-{naming.prefix}",
+            retention_in_days=log_retention_days,
+        )
+        self.log_resource_policy = self._log_resource_policy(naming)
+        self.logging_configuration = Wafv2WebAclLoggingConfiguration(
+            self,
+            "logging",
+            resource_arn=self.web_acl.arn,
+            log_destination_configs=[self.log_group.arn],
+            redacted_fields=[
+                Wafv2WebAclLoggingConfigurationRedactedFields(
+                    single_header=Wafv2WebAclLoggingConfigurationRedactedFieldsSingleHeader(name=header)
+                )
+                for header in REDACTED_HEADERS
+            ],
+            logging_filter=_logging_filter(config.log_filter),
+            depends_on=[self.log_resource_policy],
+        )
+        self.association = Wafv2WebAclAssociation(
+            self, "association", resource_arn=api.stage_arn, web_acl_arn=self.web_acl.arn
+        )
+        self.metrics = WafMetrics(
+            web_acl_name=self.name,
+            rules=tuple(
+                WafRuleMetric(
+                    rule_name=rule.name,
+                    metric_name=rule.metric_name,
+                    cloudwatch_metric=rule.verdict.cloudwatch_metric,
+                    blocks=rule.verdict.value == "block",
+                )
+                for rule in self.rule_set.rules
+            ),
+        )
+
+    def _ip_sets(self, kind: str, ip_list: IpAllowList | IpDenyList | None, naming: Naming) -> dict[int, str]:
+        """One IP set per IP version in the list; returns version -> ARN reference."""
+        if ip_list is None:
+            return {}
+        arns = {}
+        for version in ip_versions(ip_list.addresses):
+            ip_set = Wafv2IpSet(
+                self,
+                f"ip-{kind}-v{version}",
+                name=naming.name("waf", kind, f"ipv{version}", kind="waf"),
+                description=f"{ip_list.name} (IPv{version})",
+                scope=SCOPE,
+                ip_address_version=f"IPV{version}",
+                addresses=[a for a in ip_list.addresses if (":" in a) == (version == 6)],
+            )
+            self.ip_sets[f"{kind}-v{version}"] = ip_set
+            arns[version] = ip_set.arn
+        return arns
+
+    def _log_resource_policy(self, naming: Naming) -> CloudwatchLogResourcePolicy:
+        """Lets the log delivery service write this group only, for this account's deliveries only."""
+        account = DataAwsCallerIdentity(self, "account")
+        region = DataAwsRegion(self, "region")
+        document = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AwsWafLogDelivery",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": f"{self.log_group.arn}:*",
+                    "Condition": {
+                        "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{region.name}:{account.account_id}:*"},
+                        "StringEquals": {"aws:SourceAccount": account.account_id},
+                    },
+                }
+            ],
+        }
+        return CloudwatchLogResourcePolicy(
+            self,
+            "log-policy",
+            policy_name=naming.name("waf", "logs"),
+            policy_document=json.dumps(document),
+        )
+
+
+def _logging_filter(log_filter: WafLogFilter) -> Wafv2WebAclLoggingConfigurationLoggingFilter | None:
+    if log_filter is WafLogFilter.ALL:
+        return None
+    return Wafv2WebAclLoggingConfigurationLoggingFilter(
+        default_behavior="DROP",
+        filter=[
+            Wafv2WebAclLoggingConfigurationLoggingFilterFilter(
+                behavior="KEEP",
+                requirement="MEETS_ANY",
+                condition=[
+                    Wafv2WebAclLoggingConfigurationLoggingFilterFilterCondition(
+                        action_condition=Wafv2WebAclLoggingConfigurationLoggingFilterFilterConditionActionCondition(
+                            action=action
+                        )
+                    )
+                    for action in KEPT_LOG_ACTIONS
+                ],
+            )
+        ],
+    )
