@@ -2,11 +2,14 @@
 
 from environments.config import (
     AlarmThresholds,
+    AuthConfig,
     EnvironmentConfig,
     MonitoringConfig,
+    QuotaPeriod,
     RuleAction,
     StateConfig,
     Tier,
+    UsagePlanConfig,
     WafConfig,
 )
 
@@ -26,4 +29,11 @@ CONFIG = EnvironmentConfig(
         thresholds=AlarmThresholds(lambda_error_rate_percent=10.0, api_5xx_count=20.0, api_latency_p95_ms=2000.0),
     ),
     waf=WafConfig(mode=RuleAction.COUNT),
+    auth=AuthConfig(
+        usage_plan=UsagePlanConfig(
+            rate_limit_per_second=50, burst_limit=100, quota_limit=5000, quota_period=QuotaPeriod.DAY
+        ),
+        default_key_rate_limit_per_hour=200,
+        rotation_grace_hours=1,
+    ),
 )

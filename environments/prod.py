@@ -1,12 +1,16 @@
 """prod: the customer-facing API. Everything blocks, pages and is kept longest."""
 
 from environments.config import (
+    ApiConfig,
+    AuthConfig,
     BackupConfig,
     EnvironmentConfig,
     MonitoringConfig,
+    QuotaPeriod,
     RuleAction,
     StateConfig,
     Tier,
+    UsagePlanConfig,
     WafConfig,
 )
 
@@ -25,4 +29,15 @@ CONFIG = EnvironmentConfig(
     ),
     waf=WafConfig(mode=RuleAction.BLOCK),
     backups=BackupConfig(deletion_protection=True),
+    # The seed's usage plan is 1000 rps, burst 2000, 1000 requests per HOUR. API Gateway quotas
+    # only accept DAY/WEEK/MONTH, so the hourly figure becomes 24,000 per DAY; the hourly limit
+    # itself is enforced per key by the authorizer (default_key_rate_limit_per_hour).
+    auth=AuthConfig(
+        usage_plan=UsagePlanConfig(
+            rate_limit_per_second=1000, burst_limit=2000, quota_limit=24000, quota_period=QuotaPeriod.DAY
+        ),
+        default_key_rate_limit_per_hour=1000,
+        authorizer_reserved_concurrency=200,
+    ),
+    api=ApiConfig(reserved_concurrency=100),
 )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cdktf import AssetType, Fn, TerraformAsset, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
@@ -389,11 +391,12 @@ class DemoApi(Construct):
         spec = [(r.path, r.method, r.function_role, r.protected) for r in ROUTES]
         return hashlib.sha256(json.dumps([spec, self._authorizer_marker]).encode()).hexdigest()
 
-    def use_authorizer(self, *, authorizer_id: str, marker: str) -> None:
+    def use_authorizer(self, *, authorizer_id: str, marker: str, depends_on: Sequence[Any] = ()) -> None:
         """Put the protected routes behind a CUSTOM authorizer and require a usage-plan API key.
 
-        marker: a stable literal (e.g. the authorizer's construct path) folded into
-        the redeployment trigger; a token would make the hash meaningless.
+        marker: a stable literal describing the front door (e.g. a hash of its gateway
+        responses) folded into the redeployment trigger, so changing them redeploys.
+        depends_on: resources (gateway responses) the deployment must follow.
         """
         for route, method in self.methods.items():
             if route.protected:
@@ -402,6 +405,11 @@ class DemoApi(Construct):
                 method.api_key_required = True
         self._authorizer_marker = marker
         self.deployment.triggers = {"redeployment": self._redeployment_hash()}
+        if depends_on:
+            self.deployment.depends_on = [
+                *self.deployment.depends_on,
+                *(f"{d.terraform_resource_type}.{d.friendly_unique_id}" for d in depends_on),
+            ]
 
 
 class ExistingApi(Construct):
@@ -447,6 +455,10 @@ class ExistingApi(Construct):
             buckets=(BucketRef(role="artifacts", name=bucket.bucket, arn=bucket.arn),),
             managed=False,
         )
+
+    def use_authorizer(self, *, authorizer_id: str, marker: str, depends_on: Sequence[Any] = ()) -> None:
+        """Nothing to do: the existing API's owner attaches the authorizer to its methods
+        (``authorization = CUSTOM``, ``api_key_required = true``, ``api_key_source = AUTHORIZER``)."""
 
 
 def build_api(

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from environments.config import EnvironmentConfig
 from modules.api import build_api
+from modules.auth import FrontDoor
 from modules.backups import DataProtection
 from modules.canary import ApiCanary, CanaryPackage, package_canary
 from modules.naming import Naming
@@ -66,8 +67,25 @@ class AgenticAiStack(TerraformStack):
             log_retention_days=config.log_retention_days,
             region=config.region,
         )
-        #: What every hardening construct wires to (same shape in both modes).
-        self.refs: ServiceRefs = self.api.refs
+        # API keys, the REQUEST authorizer, usage plan and JSON gateway responses.
+        self.front_door = FrontDoor(
+            self,
+            "front-door",
+            config=config.auth,
+            refs=self.api.refs,
+            code=self.api.code,
+            function_config=config.api,
+            naming=self.naming,
+            log_retention_days=config.log_retention_days,
+        )
+        self.api.use_authorizer(
+            authorizer_id=self.front_door.authorizer.id,
+            marker=self.front_door.deployment_marker,
+            depends_on=tuple(self.front_door.gateway_responses.values()),
+        )
+        #: What every hardening construct wires to (same shape in both modes), including the
+        #: authorizer function and the api_keys / rate_limits tables.
+        self.refs: ServiceRefs = self.front_door.extend(self.api.refs)
         # PITR, SSE and deletion protection on the tables we create; versioning, SSE, TLS-only... on every bucket.
         self.backups = DataProtection(
             self,

@@ -4,8 +4,8 @@ Each concern has its own module; everything is re-exported here, so environment
 files write ``from environments.config import EnvironmentConfig, WafConfig``.
 """
 
-from environments.config.api import ApiConfig
-from environments.config.auth import AuthConfig
+from environments.config.api import ApiConfig, ExistingApiConfig, LambdaRuntime
+from environments.config.auth import AuthConfig, QuotaPeriod, UsagePlanConfig
 from environments.config.backups import BackupConfig
 from environments.config.base import ConfigError
 from environments.config.canary import CanaryConfig
@@ -30,6 +30,10 @@ from environments.config.waf import (
 __all__ = [
     "AlarmThresholds",
     "ApiConfig",
+    "ExistingApiConfig",
+    "LambdaRuntime",
+    "QuotaPeriod",
+    "UsagePlanConfig",
     "AuthConfig",
     "BackupConfig",
     "BurnRateWindow",

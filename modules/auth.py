@@ -1,0 +1,276 @@
+"""The front door: API-key REQUEST authorizer, usage plan, gateway responses, keys table, pepper.
+
+How each status really happens on API Gateway (the README has the full story):
+
+* 401: no ``X-API-Key`` -> the identity source is missing (API Gateway answers
+  without calling the authorizer), or the authorizer raises ``Unauthorized``
+  -> UNAUTHORIZED.
+* 403: a Deny policy -> ACCESS_DENIED; a key the usage plan does not know -> INVALID_API_KEY.
+* 429: per-key hourly limit -> the authorizer *allows* with ``rateLimited``
+  in its context and the integration answers 429 with exact ``X-RateLimit-*``
+  and ``Retry-After`` (an authorizer cannot pick a status code); usage-plan
+  throttle / quota -> THROTTLED / QUOTA_EXCEEDED.
+* 503: DynamoDB or Secrets Manager failing -> the authorizer raises -> AUTHORIZER_FAILURE.
+
+Caching of authorizer results is off (TTL 0): every request must be counted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.api_gateway_authorizer import ApiGatewayAuthorizer
+from cdktf_cdktf_provider_aws.api_gateway_gateway_response import ApiGatewayGatewayResponse
+from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
+    ApiGatewayUsagePlan,
+    ApiGatewayUsagePlanApiStages,
+    ApiGatewayUsagePlanQuotaSettings,
+    ApiGatewayUsagePlanThrottleSettings,
+)
+from cdktf_cdktf_provider_aws.data_aws_secretsmanager_random_password import DataAwsSecretsmanagerRandomPassword
+from cdktf_cdktf_provider_aws.dynamodb_table import (
+    DynamodbTable,
+    DynamodbTableAttribute,
+    DynamodbTablePointInTimeRecovery,
+    DynamodbTableServerSideEncryption,
+    DynamodbTableTtl,
+)
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
+from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
+from constructs import Construct
+
+from environments.config.api import ApiConfig
+from environments.config.auth import AuthConfig, UsagePlanConfig
+from modules.api import CodeLocation, Permission, PythonFunction
+from modules.auth_names import AuthNames
+from modules.naming import Naming
+from modules.refs import FunctionRef, ServiceRefs, TableRef
+
+#: The request header that carries the key. API Gateway matches header names case-insensitively.
+API_KEY_HEADER = "X-API-Key"
+
+
+@dataclass(frozen=True)
+class GatewayResponseSpec:
+    """One gateway response. status_code None keeps API Gateway's own status (DEFAULT_4XX/5XX)."""
+
+    response_type: str
+    status_code: int | None
+    message: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def template(self) -> str:
+        # $context.requestId is substituted by API Gateway; the message is a fixed literal.
+        return '{"error":' + json.dumps(self.message) + ',"requestId":"$context.requestId"}'
+
+
+def gateway_responses(usage_plan: UsagePlanConfig) -> tuple[GatewayResponseSpec, ...]:
+    """Every gateway response the front door customizes. Header values are static (API Gateway allows
+    only static values or request parameters here), so usage-plan 429s carry the plan's limits."""
+    quota_retry_after = "3600"  # quotas reset at the period boundary; an hour is a polite retry hint
+    return (
+        GatewayResponseSpec(
+            "UNAUTHORIZED",
+            401,
+            f"missing API key: send it in the {API_KEY_HEADER} header",
+            (("WWW-Authenticate", f"ApiKey header={API_KEY_HEADER}"),),
+        ),
+        GatewayResponseSpec("ACCESS_DENIED", 403, "invalid, disabled or expired API key"),
+        GatewayResponseSpec("INVALID_API_KEY", 403, "API key is not enabled for this API"),
+        GatewayResponseSpec(
+            "THROTTLED",
+            429,
+            "too many requests",
+            (
+                ("Retry-After", "1"),
+                ("X-RateLimit-Limit", f"{usage_plan.rate_limit_per_second:g}"),
+                ("X-RateLimit-Remaining", "0"),
+            ),
+        ),
+        GatewayResponseSpec(
+            "QUOTA_EXCEEDED",
+            429,
+            f"usage plan quota exceeded ({usage_plan.quota_limit} per {usage_plan.quota_period.value})",
+            (
+                ("Retry-After", quota_retry_after),
+                ("X-RateLimit-Limit", str(usage_plan.quota_limit)),
+                ("X-RateLimit-Remaining", "0"),
+            ),
+        ),
+        GatewayResponseSpec(
+            "AUTHORIZER_FAILURE", 503, "authorization is temporarily unavailable", (("Retry-After", "5"),)
+        ),
+        GatewayResponseSpec("AUTHORIZER_CONFIGURATION_ERROR", 500, "authorization is misconfigured"),
+        GatewayResponseSpec("DEFAULT_4XX", None, "request rejected"),
+        GatewayResponseSpec("DEFAULT_5XX", None, "internal error"),
+    )
+
+
+class FrontDoor(Construct):
+    """API keys, the REQUEST authorizer, the usage plan and JSON gateway responses for ``refs.api``.
+
+    Works on the demo API and on an existing one: it only needs the REST API id,
+    stage and execution ARN. Attach the authorizer to the demo API's protected
+    routes with ``DemoApi.use_authorizer(authorizer_id=front_door.authorizer.id, ...)``.
+
+    Attributes: ``keys_table``, ``rate_limits_table``, ``pepper_secret``,
+    ``canary_key_secret``, ``authorizer_function`` (a PythonFunction),
+    ``authorizer``, ``usage_plan``, ``gateway_responses`` (type -> resource),
+    ``names`` and ``function_refs`` / ``table_refs`` for ServiceRefs.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: AuthConfig,
+        refs: ServiceRefs,
+        code: CodeLocation,
+        function_config: ApiConfig,
+        naming: Naming,
+        log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, id)
+        self.names = AuthNames.for_prefix(naming.prefix)
+        self.keys_table = DynamodbTable(
+            self,
+            "keys-table",
+            name=self.names.keys_table,
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="key_id",
+            attribute=[DynamodbTableAttribute(name="key_id", type="S")],
+            point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
+            server_side_encryption=DynamodbTableServerSideEncryption(enabled=True),
+        )
+        self.rate_limits_table = DynamodbTable(
+            self,
+            "rate-limits-table",
+            name=self.names.rate_limits_table,
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="counter_id",
+            attribute=[DynamodbTableAttribute(name="counter_id", type="S")],
+            # Counters are per hour; TTL removes them a day after their window.
+            ttl=DynamodbTableTtl(attribute_name="expires_at", enabled=True),
+            point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
+            server_side_encryption=DynamodbTableServerSideEncryption(enabled=True),
+        )
+
+        # The pepper is generated by AWS at apply time: it reaches state, never the synthesized JSON.
+        self.pepper_secret = SecretsmanagerSecret(
+            self, "pepper", name=self.names.pepper_secret, description="HMAC pepper for AgenticAI API key hashes"
+        )
+        random = DataAwsSecretsmanagerRandomPassword(self, "pepper-value", password_length=64, exclude_punctuation=True)
+        SecretsmanagerSecretVersion(
+            self,
+            "pepper-version",
+            secret_id=self.pepper_secret.id,
+            secret_string=random.random_password,
+            # The data source draws a new value on every plan; rotating the pepper invalidates every key.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["secret_string"]),
+        )
+        # Filled by `manage_keys.py create --name canary`; the canary reads it at run time.
+        self.canary_key_secret = SecretsmanagerSecret(
+            self,
+            "canary-key",
+            name=self.names.key_secret("canary"),
+            description="API key used by the AgenticAI Synthetics canary (set by scripts/manage_keys.py)",
+        )
+
+        self.authorizer_function = PythonFunction(
+            self,
+            "authorizer-function",
+            function_name=self.names.authorizer_function,
+            role_name=naming.name("authorizer", "lambda", kind="iam_role"),
+            handler="functions.authorizer.handler",
+            description="AgenticAI: API-key REQUEST authorizer with per-key hourly limits",
+            code=code,
+            config=dataclasses.replace(
+                function_config,
+                memory_mb=config.authorizer_memory_mb,
+                reserved_concurrency=config.authorizer_reserved_concurrency,
+            ),
+            log_retention_days=log_retention_days,
+            environment={
+                "API_KEYS_TABLE": self.keys_table.name,
+                "RATE_LIMITS_TABLE": self.rate_limits_table.name,
+                "PEPPER_SECRET_ID": self.pepper_secret.arn,
+            },
+            permissions=(
+                Permission(("dynamodb:GetItem", "dynamodb:UpdateItem"), (self.keys_table.arn,)),
+                Permission(("dynamodb:UpdateItem",), (self.rate_limits_table.arn,)),
+                Permission(("secretsmanager:GetSecretValue",), (self.pepper_secret.arn,)),
+            ),
+        )
+        function = self.authorizer_function.function
+
+        api = refs.api
+        self.authorizer = ApiGatewayAuthorizer(
+            self,
+            "authorizer",
+            name=naming.name("api-key-authorizer"),
+            rest_api_id=api.rest_api_id,
+            type="REQUEST",
+            authorizer_uri=function.invoke_arn,
+            identity_source=f"method.request.header.{API_KEY_HEADER}",
+            # 0 = no caching: a cached Allow would skip the per-request count.
+            authorizer_result_ttl_in_seconds=0,
+        )
+        LambdaPermission(
+            self,
+            "authorizer-invoke",
+            function_name=function.function_name,
+            action="lambda:InvokeFunction",
+            principal="apigateway.amazonaws.com",
+            source_arn=f"{api.execution_arn}/authorizers/{self.authorizer.id}",
+        )
+
+        plan = config.usage_plan
+        self.usage_plan = ApiGatewayUsagePlan(
+            self,
+            "usage-plan",
+            name=self.names.usage_plan,
+            description=(
+                f"{plan.rate_limit_per_second:g} rps, burst {plan.burst_limit}, "
+                f"{plan.quota_limit} per {plan.quota_period.value} per key"
+            ),
+            api_stages=[ApiGatewayUsagePlanApiStages(api_id=api.rest_api_id, stage=api.stage_name)],
+            throttle_settings=ApiGatewayUsagePlanThrottleSettings(
+                rate_limit=plan.rate_limit_per_second, burst_limit=plan.burst_limit
+            ),
+            quota_settings=ApiGatewayUsagePlanQuotaSettings(limit=plan.quota_limit, period=plan.quota_period.value),
+        )
+
+        self.gateway_responses: dict[str, ApiGatewayGatewayResponse] = {}
+        for spec in gateway_responses(plan):
+            headers = {"Content-Type": "application/json", "Cache-Control": "no-store", **dict(spec.headers)}
+            self.gateway_responses[spec.response_type] = ApiGatewayGatewayResponse(
+                self,
+                f"response-{spec.response_type.lower().replace('_', '-')}",
+                rest_api_id=api.rest_api_id,
+                response_type=spec.response_type,
+                status_code=str(spec.status_code) if spec.status_code is not None else None,
+                response_templates={"application/json": spec.template()},
+                response_parameters={f"gatewayresponse.header.{k}": f"'{v}'" for k, v in headers.items()},
+            )
+
+        #: Changes whenever what API Gateway serves from the front door changes (a redeployment trigger).
+        self.deployment_marker = hashlib.sha256(
+            repr((gateway_responses(plan), API_KEY_HEADER, "REQUEST", 0)).encode()
+        ).hexdigest()
+        self.function_refs = (FunctionRef(role="authorizer", function_name=function.function_name, arn=function.arn),)
+        self.table_refs = (
+            TableRef(role="api_keys", name=self.keys_table.name, arn=self.keys_table.arn),
+            TableRef(role="rate_limits", name=self.rate_limits_table.name, arn=self.rate_limits_table.arn),
+        )
+
+    def extend(self, refs: ServiceRefs) -> ServiceRefs:
+        """``refs`` plus the authorizer function and the keys/rate-limit tables."""
+        return dataclasses.replace(
+            refs, functions=refs.functions + self.function_refs, tables=refs.tables + self.table_refs
+        )

@@ -1,0 +1,144 @@
+"""A small model of API Gateway's REST request path for the front door, used by the handler tests.
+
+It follows the documented order: identity source check -> REQUEST authorizer ->
+policy -> usage-plan key check -> Lambda proxy integration, and answers with
+the *same* gateway-response table that ``modules.auth`` deploys. It is not an
+emulator of API Gateway (moto does not run authorizers); it composes the real
+handler code with the deployed status/header contract.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from environments.config.auth import UsagePlanConfig
+from modules.auth import API_KEY_HEADER, gateway_responses
+from modules.functions import authorizer
+
+API_ID = "a1b2c3d4e5"
+ACCOUNT = "123456789012"
+STAGE = "v1"
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
+
+
+def _headers(headers: dict[str, str] | None) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
+    if headers is None:
+        return None, None
+    return dict(headers), {k: [v] for k, v in headers.items()}
+
+
+def authorizer_event(method: str, path: str, headers: dict[str, str] | None) -> dict[str, Any]:
+    """A REQUEST authorizer event as API Gateway sends it (payload of a REST API REQUEST authorizer)."""
+    single, multi = _headers(headers)
+    return {
+        "type": "REQUEST",
+        "methodArn": f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{API_ID}/{STAGE}/{method}{path}",
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": single,
+        "multiValueHeaders": multi,
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourceId": "abc123",
+            "resourcePath": path,
+            "httpMethod": method,
+            "path": f"/{STAGE}{path}",
+            "accountId": ACCOUNT,
+            "protocol": "HTTP/1.1",
+            "stage": STAGE,
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": "203.0.113.10", "userAgent": "pytest"},
+            "apiId": API_ID,
+        },
+    }
+
+
+def proxy_event(
+    method: str, path: str, headers: dict[str, str] | None, body: str | None, authorizer_context: dict | None = None
+) -> dict[str, Any]:
+    """A Lambda proxy integration event (REST API, payload 1.0)."""
+    single, multi = _headers(headers)
+    context = {
+        "resourcePath": path,
+        "httpMethod": method,
+        "path": f"/{STAGE}{path}",
+        "accountId": ACCOUNT,
+        "stage": STAGE,
+        "requestId": str(uuid.uuid4()),
+        "identity": {"sourceIp": "203.0.113.10", "userAgent": "pytest"},
+        "apiId": API_ID,
+    }
+    if authorizer_context is not None:
+        context["authorizer"] = authorizer_context
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": single,
+        "multiValueHeaders": multi,
+        "queryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": context,
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+@dataclass
+class Gateway:
+    """Routes requests through the authorizer to a backend, as the deployed stage would."""
+
+    backend: Callable[[dict, Any], dict]
+    plan_keys: set[str] = field(default_factory=set)
+    usage_plan: UsagePlanConfig = field(default_factory=UsagePlanConfig)
+
+    def _gateway_response(self, response_type: str, default_status: int) -> Response:
+        spec = next(s for s in gateway_responses(self.usage_plan) if s.response_type == response_type)
+        body = json.loads(spec.template().replace("$context.requestId", "req-1"))
+        headers = {"Content-Type": "application/json", **dict(spec.headers)}
+        return Response(spec.status_code or default_status, headers, body)
+
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: str | None = None
+    ) -> Response:
+        # 1. Identity source: a missing or empty X-API-Key header is a 401 without calling the authorizer.
+        present = any(k.lower() == API_KEY_HEADER.lower() and v for k, v in (headers or {}).items())
+        if not present:
+            return self._gateway_response("UNAUTHORIZED", 401)
+        # 2. The authorizer Lambda.
+        try:
+            result = authorizer.handler(authorizer_event(method, path, headers), None)
+        except authorizer.Unauthorized:
+            return self._gateway_response("UNAUTHORIZED", 401)
+        except Exception:  # noqa: BLE001 - any authorizer error is AUTHORIZER_FAILURE
+            return self._gateway_response("AUTHORIZER_FAILURE", 500)
+        statements: Iterable[dict] = result["policyDocument"]["Statement"]
+        if not any(s["Effect"] == "Allow" for s in statements) or any(s["Effect"] == "Deny" for s in statements):
+            return self._gateway_response("ACCESS_DENIED", 403)
+        # 3. api_key_source = AUTHORIZER: the usage plan must know the returned key.
+        if result.get("usageIdentifierKey") not in self.plan_keys:
+            return self._gateway_response("INVALID_API_KEY", 403)
+        # 4. Lambda proxy integration; API Gateway stringifies the context values.
+        context = {k: str(v) for k, v in result.get("context", {}).items()}
+        context["principalId"] = result["principalId"]
+        raw = self.backend(proxy_event(method, path, headers, body, copy.deepcopy(context)), None)
+        return Response(raw["statusCode"], raw.get("headers", {}), json.loads(raw["body"]) if raw.get("body") else {})

@@ -1,0 +1,102 @@
+"""The authorizer's DynamoDB store against a real moto server: counting under concurrency, fail closed."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from modules.functions import authorizer, keys
+from scripts.manage_keys import KeyManager
+from tests import front_door_aws
+from tests.apigw import Gateway
+from tests.atomic_moto import AtomicMotoServer
+
+
+@pytest.fixture(scope="module")
+def atomic_moto(tmp_path_factory):
+    """moto with UpdateItem serialized per call, as DynamoDB serializes writes to an item (see tests.atomic_moto)."""
+    server = AtomicMotoServer(log_path=tmp_path_factory.mktemp("atomic-moto") / "moto.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def aws(atomic_moto, monkeypatch):
+    for name, value in atomic_moto.env().items():
+        monkeypatch.setenv(name, value)
+    resources = front_door_aws.create()
+    monkeypatch.setenv("API_KEYS_TABLE", resources.names.keys_table)
+    monkeypatch.setenv("RATE_LIMITS_TABLE", resources.names.rate_limits_table)
+    monkeypatch.setenv("PEPPER_SECRET_ID", resources.names.pepper_secret)
+    authorizer.set_store(None)
+    yield resources
+    authorizer.set_store(None)
+
+
+def _store(resources) -> authorizer.DynamoStore:
+    names = resources.names
+    return authorizer.DynamoStore(names.keys_table, names.rate_limits_table, names.pepper_secret)
+
+
+def test_eight_threads_fifty_requests_limit_hundred_allows_exactly_hundred(aws) -> None:
+    counts: list[int | None] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(8)
+
+    def client() -> None:
+        store = _store(aws)  # one client per thread, like separate Lambda containers
+        barrier.wait()
+        for _ in range(50):
+            result = store.count_request("0123456789abcdef", 1_700_000_000, 100, 1_700_000_000)
+            with lock:
+                counts.append(result)
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    allowed = sorted(c for c in counts if c is not None)
+    assert len(counts) == 400
+    assert allowed == list(range(1, 101))  # exactly 100, each count handed out once
+    assert counts.count(None) == 300
+
+
+def test_windows_are_counted_separately(aws) -> None:
+    store = _store(aws)
+    assert [store.count_request("k" * 16, 0, 2, 0) for _ in range(3)] == [1, 2, None]
+    assert store.count_request("k" * 16, keys.WINDOW_SECONDS, 2, keys.WINDOW_SECONDS) == 1
+
+
+def test_key_created_by_the_cli_is_accepted_counted_and_limited(aws) -> None:
+    manager = KeyManager(names=aws.names, region="us-east-1")
+    key_id, key = manager.create(name="integration", rate_limit=3, secret_name=None)
+    gateway = Gateway(backend=authorizer_backend, plan_keys={key})
+
+    statuses = [gateway.request("GET", "/api/projects", {"x-api-key": key}).status for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    record = manager.list()[0]
+    assert record["key_id"] == key_id and record["last_used"] is not None
+
+    manager.disable(key_id)
+    assert gateway.request("GET", "/api/projects", {"X-API-KEY": key}).status == 403
+
+
+def authorizer_backend(event, context):
+    from modules.functions.http import response, with_rate_limit
+
+    return with_rate_limit(lambda e, c: response(200, {"ok": True}))(event, context)
+
+
+def test_unreachable_dynamodb_fails_closed(aws, monkeypatch) -> None:
+    manager = KeyManager(names=aws.names, region="us-east-1")
+    _, key = manager.create(name="outage", rate_limit=100, secret_name=None)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    authorizer.set_store(None)
+    gateway = Gateway(backend=authorizer_backend, plan_keys={key})
+    response = gateway.request("GET", "/api/projects", {"X-Api-Key": key})
+    assert response.status == 503
+    assert response.body["error"] == "authorization is temporarily unavailable"
