@@ -86,14 +86,6 @@ class AgenticAiStack(TerraformStack):
         #: What every hardening construct wires to (same shape in both modes), including the
         #: authorizer function and the api_keys / rate_limits tables.
         self.refs: ServiceRefs = self.front_door.extend(self.api.refs)
-        # PITR, SSE and deletion protection on the tables we create; versioning, SSE, TLS-only... on every bucket.
-        self.backups = DataProtection(
-            self,
-            "backups",
-            config=config.backups,
-            refs=self.refs,
-            managed_tables=(self.api.table,) if self.refs.managed else (),
-        )
         #: The Synthetics canary (None when config.canary.enabled is off); its alarm uses canary.name.
         self.canary: ApiCanary | None = None
         if config.canary.enabled:
@@ -105,7 +97,21 @@ class AgenticAiStack(TerraformStack):
                 naming=self.naming,
                 api=self.refs.api,
                 package=canary_package(),
+                api_key_secret=self.front_door.canary_key_secret,
             )
+        # PITR, SSE and deletion protection on the tables we create; versioning, SSE, TLS-only... on every bucket.
+        self.backups = DataProtection(
+            self,
+            "backups",
+            config=config.backups,
+            refs=self.refs,
+            # The front door's tables are ours in both modes; the API's only when we created the API.
+            managed_tables=(
+                *((self.api.table,) if self.refs.managed else ()),
+                self.front_door.keys_table,
+                self.front_door.rate_limits_table,
+            ),
+        )
 
 
 class BootstrapStack(TerraformStack):
