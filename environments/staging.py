@@ -1,6 +1,7 @@
 """staging: production-like, in its own account; WAF rules still count."""
 
 from environments.config import (
+    CanaryConfig,
     EnvironmentConfig,
     MonitoringConfig,
     RuleAction,
@@ -23,4 +24,6 @@ CONFIG = EnvironmentConfig(
         monthly_budget_usd=30.0,
     ),
     waf=WafConfig(mode=RuleAction.COUNT),
+    # Every 10 minutes ($5.18/month): production-like, at half the canary cost.
+    canary=CanaryConfig(schedule_minutes=10),
 )
