@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 TF_RC = $(shell $(PY) scripts/tf_cli_config.py build/terraform)
 TERRAFORM = TF_CLI_CONFIG_FILE="$(TF_RC)" terraform
 
-.PHONY: help venv synth test test-python lint bench plan apply golden cdktf-synth clean
+.PHONY: help venv synth test test-python test-node cost lint bench plan apply golden cdktf-synth clean
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -30,7 +30,10 @@ venv: $(STAMP) ## Create .venv with the pinned dependencies
 synth: $(STAMP) ## Synthesize every environment into cdktf.out/stacks/
 	$(PY) main.py --outdir $(OUT)
 
-test: test-python ## Run the whole suite (what CI runs)
+test: test-node test-python ## Run the whole suite (what CI runs)
+
+test-node: $(STAMP) ## The canary's check logic against a local HTTP server (node:test)
+	cd canary && node --test
 
 test-python: $(STAMP) node_modules/.installed
 	$(PY) -m pytest
@@ -41,6 +44,9 @@ golden: $(STAMP) ## Regenerate the golden snapshots (review the diff!)
 lint: $(STAMP) ## ruff
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+cost: synth ## Estimated monthly cost of every environment's hardening; fails over the fixed-cost limit
+	$(PY) scripts/estimate_costs.py --stacks-dir $(OUT)/stacks
 
 bench: $(STAMP) ## Synth speed and memory versus the stock provider import
 	$(PY) scripts/bench.py
