@@ -14,6 +14,7 @@ from modules.api import build_api
 from modules.auth import FrontDoor
 from modules.backups import DataProtection
 from modules.canary import ApiCanary, CanaryPackage, package_canary
+from modules.monitoring import CanaryMetrics, Monitoring
 from modules.naming import Naming
 from modules.packaging import Package, build_package
 from modules.refs import ServiceRefs
@@ -99,6 +100,25 @@ class AgenticAiStack(TerraformStack):
                 package=canary_package(),
                 api_key_secret=self.front_door.canary_key_secret,
             )
+        # Billing metrics exist only in us-east-1, and an alarm can only notify a topic in its
+        # own region: the billing alarm, its topics and the budget use this aliased provider.
+        self.billing_provider = _provider(self, config, region="us-east-1", alias="billing")
+        # Alarms, SLO alarms, alert topics, dashboard and budget. Pass waf=WafMetrics(...) and
+        # canary=CanaryMetrics(...) (modules.monitoring) to alarm on and chart them.
+        self.monitoring = Monitoring(
+            self,
+            "monitoring",
+            config=config.monitoring,
+            naming=self.naming,
+            refs=self.refs,
+            region=config.region,
+            billing_provider=self.billing_provider,
+            canary=(
+                CanaryMetrics(canary_name=self.canary.name, run_interval_seconds=self.canary.alarm_period_seconds)
+                if self.canary
+                else None
+            ),
+        )
         # PITR, SSE and deletion protection on the tables we create; versioning, SSE, TLS-only... on every bucket.
         self.backups = DataProtection(
             self,

@@ -1,0 +1,81 @@
+"""Shared inputs for the monitoring tests: literal ServiceRefs and a minimal Monitoring stack."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from environments.config.monitoring import MonitoringConfig
+from modules.alarms import CanaryMetrics, WafMetrics
+from modules.naming import Naming
+from modules.refs import FunctionRef, QueueRef, RestApiRef, ServiceRefs, TableRef
+from tests.synth import Synthesized, synth_scope
+
+NAMING = Naming("agenticai-test")
+REGION = "us-west-2"
+WAF = WafMetrics("agenticai-test-waf", ("agenticai-test-rate-limit", "agenticai-test-common"))
+CANARY = CanaryMetrics("agenticai-test-api", run_interval_seconds=300)
+
+REFS = ServiceRefs(
+    api=RestApiRef(
+        rest_api_id="abc123",
+        name="agenticai-test-api",
+        stage_name="v1",
+        stage_arn="arn:aws:apigateway:us-west-2::/restapis/abc123/stages/v1",
+        execution_arn="arn:aws:execute-api:us-west-2:123456789012:abc123",
+        invoke_url="https://abc123.execute-api.us-west-2.amazonaws.com/v1",
+    ),
+    functions=(
+        FunctionRef("projects", "agenticai-test-projects", "arn:aws:lambda:us-west-2:123456789012:function:p"),
+        FunctionRef("health", "agenticai-test-health", "arn:aws:lambda:us-west-2:123456789012:function:h"),
+        FunctionRef("authorizer", "agenticai-test-authorizer", "arn:aws:lambda:us-west-2:123456789012:function:a"),
+    ),
+    tables=(
+        TableRef("projects", "agenticai-test-projects", "arn:aws:dynamodb:us-west-2:123456789012:table/p"),
+        TableRef("api_keys", "agenticai-test-api-keys", "arn:aws:dynamodb:us-west-2:123456789012:table/k"),
+    ),
+    queues=(
+        QueueRef("projects", "agenticai-test-projects", "arn:aws:sqs:us-west-2:123456789012:p", "https://sqs/p"),
+        QueueRef(
+            "projects_dlq", "agenticai-test-projects-dlq", "arn:aws:sqs:us-west-2:123456789012:d", "https://sqs/d", True
+        ),
+    ),
+)
+
+CONFIG = MonitoringConfig(alert_emails=("ops@example.com",), page_emails=("pager@example.com",))
+
+
+def synth_monitoring(
+    config: MonitoringConfig = CONFIG,
+    *,
+    refs: ServiceRefs = REFS,
+    waf: WafMetrics | None = WAF,
+    canary: CanaryMetrics | None = CANARY,
+    region: str = REGION,
+) -> tuple[Synthesized, object]:
+    """A minimal stack holding one Monitoring construct; returns its JSON and the construct."""
+    from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+    from modules.monitoring import Monitoring
+
+    built = {}
+
+    def build(stack) -> None:
+        billing = AwsProvider(stack, "aws-billing", region="us-east-1", alias="billing")
+        built["monitoring"] = Monitoring(
+            stack,
+            "monitoring",
+            config=config,
+            naming=NAMING,
+            refs=refs,
+            region=region,
+            billing_provider=billing,
+            waf=waf,
+            canary=canary,
+        )
+
+    return synth_scope(build), built["monitoring"]
+
+
+def emulator_config() -> MonitoringConfig:
+    """CONFIG with the emulator switches of environments/local.py."""
+    return replace(CONFIG, composite_alarms_enabled=False, budget_enabled=False, anomaly_monitor_enabled=False)

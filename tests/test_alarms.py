@@ -1,0 +1,279 @@
+"""The alarm catalogue: property tests per alarm kind, counts, and the environments' real stacks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from environments import ENVIRONMENTS, load
+from environments.config.monitoring import AlarmThresholds, MonitoringConfig, Severity
+from modules.alarm_factory import AlarmSpec
+from modules.alarms import build_alarm_specs
+from tests.monitoring_fixtures import CANARY, CONFIG, REFS, REGION, WAF, synth_monitoring
+
+
+@pytest.fixture(scope="module")
+def monitored():
+    return synth_monitoring()
+
+
+@pytest.fixture(scope="module")
+def stack(monitored):
+    return monitored[0]
+
+
+def alarm(stack, key: str) -> dict:
+    return stack.resource("aws_cloudwatch_metric_alarm", alarm_name=f"agenticai-test-{key}")
+
+
+def topic(severity: Severity, purpose: str = "alerts") -> str:
+    """The Terraform reference of a topic's ARN, found by its name (never by a generated key)."""
+    return f"${{aws_sns_topic.{_topic_key(purpose, severity)}.arn}}"
+
+
+_TOPIC_KEYS: dict[str, str] = {}
+
+
+def _topic_key(purpose: str, severity: Severity) -> str:
+    return _TOPIC_KEYS[f"agenticai-test-{purpose}-{severity.value}"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def topic_keys(stack) -> None:
+    for key, value in stack.document["resource"]["aws_sns_topic"].items():
+        _TOPIC_KEYS[value["name"]] = key
+
+
+def queries(alarm_: dict) -> dict[str, dict]:
+    return {q["id"]: q for q in alarm_["metric_query"]}
+
+
+def assert_metric(query: dict, namespace: str, name: str, stat: str, dimensions: dict, period: int = 300) -> None:
+    assert query["metric"] == {
+        "namespace": namespace,
+        "metric_name": name,
+        "stat": stat,
+        "dimensions": dimensions,
+        "period": period,
+    }
+
+
+# ----------------------------------------------------------------------------- the seed's four alarms
+
+
+def test_lambda_error_rate_is_metric_math_over_five_minutes(stack) -> None:
+    a = alarm(stack, "lambda-error-rate-projects")
+    q = queries(a)
+    assert q["e1"]["expression"] == "100 * errors / invocations" and q["e1"]["return_data"] is True
+    dims = {"FunctionName": "agenticai-test-projects"}
+    assert_metric(q["errors"], "AWS/Lambda", "Errors", "Sum", dims)
+    assert_metric(q["invocations"], "AWS/Lambda", "Invocations", "Sum", dims)
+    assert (a["threshold"], a["comparison_operator"], a["evaluation_periods"]) == (5, "GreaterThanThreshold", 1)
+    assert a["alarm_actions"] == a["ok_actions"] == [topic(Severity.CRITICAL)]
+    assert a["treat_missing_data"] == "notBreaching"
+
+
+def test_every_api_function_but_the_authorizer_has_an_error_rate_alarm(stack) -> None:
+    for role in ("projects", "health"):
+        alarm(stack, f"lambda-error-rate-{role}")
+    with pytest.raises(AssertionError):
+        alarm(stack, "lambda-error-rate-authorizer")
+
+
+def test_api_5xx_count(stack) -> None:
+    a = alarm(stack, "api-5xx")
+    assert (a["namespace"], a["metric_name"], a["statistic"], a["period"]) == ("AWS/ApiGateway", "5XXError", "Sum", 300)
+    assert a["dimensions"] == {"ApiName": "agenticai-test-api", "Stage": "v1"}
+    assert (a["threshold"], a["comparison_operator"]) == (10, "GreaterThanThreshold")
+    assert a["alarm_actions"] == [topic(Severity.CRITICAL)]
+
+
+def test_lambda_duration_uses_p99(stack) -> None:
+    for role in ("projects", "health", "authorizer"):
+        a = alarm(stack, f"lambda-duration-{role}")
+        assert (a["metric_name"], a["extended_statistic"], a["period"]) == ("Duration", "p99", 300)
+        assert a["dimensions"] == {"FunctionName": f"agenticai-test-{role}"}
+        assert a["threshold"] == 10_000
+        assert a["alarm_actions"] == [topic(Severity.WARNING)]
+
+
+def test_billing_alarm_is_in_us_east_1_through_the_aliased_provider(stack) -> None:
+    a = alarm(stack, "billing-estimated-charges")
+    assert a["provider"] == "aws.billing"
+    assert (a["namespace"], a["metric_name"], a["statistic"]) == ("AWS/Billing", "EstimatedCharges", "Maximum")
+    assert a["dimensions"] == {"Currency": "USD"}
+    assert a["threshold"] == 40  # 80 % of the $50 budget
+    assert a["treat_missing_data"] == "ignore"
+    # Alarm actions must be in the alarm's region: the us-east-1 cost topic, also via the alias.
+    assert a["alarm_actions"] == [topic(Severity.WARNING, "cost")]
+    cost_topic = stack.resource("aws_sns_topic", name="agenticai-test-cost-warning")
+    assert cost_topic["provider"] == "aws.billing"
+    providers = {p.get("alias"): p["region"] for p in stack.document["provider"]["aws"]}
+    assert providers["billing"] == "us-east-1"
+
+
+def test_billing_threshold_follows_the_budget() -> None:
+    config = MonitoringConfig(monthly_budget_usd=20, thresholds=AlarmThresholds(billing_percent_of_budget=75))
+    assert config.billing_threshold_usd == 15
+
+
+# ----------------------------------------------------------------------------- beyond the seed
+
+
+def test_api_4xx_rate(stack) -> None:
+    a = alarm(stack, "api-4xx-rate")
+    q = queries(a)
+    assert q["e1"]["expression"] == "100 * client_errors / requests"
+    dims = {"ApiName": "agenticai-test-api", "Stage": "v1"}
+    assert_metric(q["client_errors"], "AWS/ApiGateway", "4XXError", "Sum", dims)
+    assert_metric(q["requests"], "AWS/ApiGateway", "Count", "Sum", dims)
+    assert a["threshold"] == 10
+    assert a["alarm_actions"] == [topic(Severity.WARNING)]
+
+
+def test_api_latency_p95(stack) -> None:
+    a = alarm(stack, "api-latency-p95")
+    assert (a["metric_name"], a["extended_statistic"], a["threshold"]) == ("Latency", "p95", 1000)
+
+
+def test_lambda_throttles(stack) -> None:
+    a = alarm(stack, "lambda-throttles-projects")
+    assert (a["metric_name"], a["statistic"], a["threshold"], a["comparison_operator"]) == (
+        "Throttles", "Sum", 0, "GreaterThanThreshold",
+    )  # fmt: skip
+
+
+def test_dynamodb_throttles_per_table(stack) -> None:
+    for role, name in (("projects", "agenticai-test-projects"), ("api-keys", "agenticai-test-api-keys")):
+        q = queries(alarm(stack, f"dynamodb-throttles-{role}"))
+        assert q["e1"]["expression"] == "FILL(reads, 0) + FILL(writes, 0)"
+        assert_metric(q["reads"], "AWS/DynamoDB", "ReadThrottleEvents", "Sum", {"TableName": name})
+        assert_metric(q["writes"], "AWS/DynamoDB", "WriteThrottleEvents", "Sum", {"TableName": name})
+
+
+def test_queue_age_for_work_queues_and_depth_for_dead_letter_queues(stack) -> None:
+    age = alarm(stack, "sqs-oldest-message-age-projects")
+    assert (age["metric_name"], age["statistic"], age["threshold"]) == ("ApproximateAgeOfOldestMessage", "Maximum", 300)
+    assert age["dimensions"] == {"QueueName": "agenticai-test-projects"}
+    dlq = alarm(stack, "sqs-dlq-depth-projects-dlq")
+    assert (dlq["metric_name"], dlq["threshold"], dlq["comparison_operator"]) == (
+        "ApproximateNumberOfMessagesVisible", 0, "GreaterThanThreshold",
+    )  # fmt: skip
+    assert dlq["dimensions"] == {"QueueName": "agenticai-test-projects-dlq"}
+    with pytest.raises(AssertionError):
+        alarm(stack, "sqs-oldest-message-age-projects-dlq")
+
+
+def test_authorizer_errors(stack) -> None:
+    a = alarm(stack, "authorizer-errors")
+    assert (a["metric_name"], a["statistic"], a["threshold"]) == ("Errors", "Sum", 0)
+    assert a["dimensions"] == {"FunctionName": "agenticai-test-authorizer"}
+    assert a["alarm_actions"] == [topic(Severity.CRITICAL)]
+
+
+def test_waf_blocked_spike(stack) -> None:
+    a = alarm(stack, "waf-blocked-spike")
+    assert (a["namespace"], a["metric_name"], a["statistic"], a["threshold"]) == (
+        "AWS/WAFV2",
+        "BlockedRequests",
+        "Sum",
+        100,
+    )
+    assert a["dimensions"] == {"WebACL": "agenticai-test-waf", "Region": REGION, "Rule": "ALL"}
+    assert a["alarm_actions"] == [topic(Severity.INFO)]
+
+
+def test_canary_success_below_100_for_two_runs(stack) -> None:
+    a = alarm(stack, "canary-success")
+    assert (a["namespace"], a["metric_name"], a["statistic"]) == ("CloudWatchSynthetics", "SuccessPercent", "Average")
+    assert a["dimensions"] == {"CanaryName": "agenticai-test-api"}
+    assert (a["threshold"], a["comparison_operator"]) == (100, "LessThanThreshold")
+    assert (a["period"], a["evaluation_periods"], a["datapoints_to_alarm"]) == (300, 2, 2)
+    assert a["treat_missing_data"] == "breaching"
+
+
+def test_no_waf_or_canary_alarm_without_them() -> None:
+    specs = build_alarm_specs(CONFIG, REFS, region=REGION)
+    keys = {s.key for s in specs}
+    assert "waf-blocked-spike" not in keys and "canary-success" not in keys
+    with_both = {s.key for s in build_alarm_specs(CONFIG, REFS, region=REGION, waf=WAF, canary=CANARY)}
+    assert with_both - keys == {"waf-blocked-spike", "canary-success"}
+
+
+# ----------------------------------------------------------------------------- counts and invariants
+
+
+def test_alarms_created_equal_alarm_specs(monitored) -> None:
+    stack, monitoring = monitored
+    metric_specs = [s for s in monitoring.specs if isinstance(s, AlarmSpec)]
+    composite_specs = [s for s in monitoring.specs if not isinstance(s, AlarmSpec)]
+    assert stack.count("aws_cloudwatch_metric_alarm") == len(metric_specs) > 20
+    assert stack.count("aws_cloudwatch_composite_alarm") == len(composite_specs) == 6
+    names = {
+        a["alarm_name"]
+        for t in ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm")
+        for a in stack.resources(t)
+    }
+    assert names == {f"agenticai-test-{s.key}" for s in monitoring.specs}
+
+
+def test_every_alarm_has_description_runbook_link_and_deliberate_missing_data(stack) -> None:
+    for a in stack.resources("aws_cloudwatch_metric_alarm"):
+        key = a["alarm_name"].removeprefix("agenticai-test-")
+        assert a["alarm_description"].endswith(f"Runbook: {CONFIG.runbook_url}#{key}")
+        assert a["treat_missing_data"] in {"breaching", "notBreaching", "ignore", "missing"}
+        assert a["actions_enabled"] is True
+        assert a["alarm_actions"] == a["ok_actions"]
+
+
+def test_actions_disabled_by_config() -> None:
+    from dataclasses import replace
+
+    stack, _ = synth_monitoring(replace(CONFIG, actions_enabled=False))
+    for type_ in ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm"):
+        assert {a["actions_enabled"] for a in stack.resources(type_)} == {False}
+
+
+# ----------------------------------------------------------------------------- the environments' stacks
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_environment_alarm_count_equals_its_specs(env: str) -> None:
+    from cdktf import Testing
+
+    from modules.stack import AgenticAiStack
+
+    app = Testing.app()
+    built = AgenticAiStack(app, env, config=load(env))
+    document = json.loads(Testing.synth(built))
+    resources = document["resource"]
+    created = len(resources["aws_cloudwatch_metric_alarm"]) + len(resources.get("aws_cloudwatch_composite_alarm", {}))
+    assert created == len(built.monitoring.specs)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_environment_alarms_use_its_prefix_and_thresholds(env: str, stacks) -> None:
+    config = load(env)
+    stack = stacks[env]
+    prefix = config.name_prefix
+    for a in stack.resources("aws_cloudwatch_metric_alarm"):
+        assert a["alarm_name"].startswith(f"{prefix}-")
+    assert stack.resource("aws_cloudwatch_metric_alarm", alarm_name=f"{prefix}-api-5xx")["threshold"] == (
+        config.monitoring.thresholds.api_5xx_count
+    )
+    billing = stack.resource("aws_cloudwatch_metric_alarm", alarm_name=f"{prefix}-billing-estimated-charges")
+    assert billing["threshold"] == config.monitoring.billing_threshold_usd
+    assert billing["provider"] == "aws.billing"
+    # The API's real dimension values: Terraform references to the resources, not literals.
+    error_rate = stack.resource("aws_cloudwatch_metric_alarm", alarm_name=f"{prefix}-lambda-error-rate-projects")
+    function_name = queries(error_rate)["errors"]["metric"]["dimensions"]["FunctionName"]
+    assert function_name.startswith("${aws_lambda_function.") or function_name.startswith("${data.aws_lambda_function.")
+
+
+def test_prod_billing_provider_is_us_east_1_while_the_stack_is_us_west_2(stacks) -> None:
+    assert load("prod").region == "us-west-2"
+    providers = {p.get("alias"): p for p in stacks["prod"].document["provider"]["aws"]}
+    assert providers[None]["region"] == "us-west-2"
+    assert providers["billing"]["region"] == "us-east-1"
+    assert providers["billing"]["allowed_account_ids"] == providers[None]["allowed_account_ids"]
