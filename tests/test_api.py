@@ -1,0 +1,299 @@
+"""Property tests of the API in both modes: the demo API each environment creates, and an existing API."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from environments import ENVIRONMENTS, load
+from environments.config import ApiConfig, ConfigError, ExistingApiConfig, LambdaRuntime
+from modules.packaging import build_package, zip_bytes
+from tests.synth import Synthesized
+
+FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "modules" / "functions"
+
+EXISTING = ExistingApiConfig(
+    rest_api_name="legacy-agenticai",
+    stage_name="prod",
+    projects_function_name="legacy-projects",
+    health_function_name="legacy-health",
+    projects_table_name="legacy-projects",
+    projects_queue_name="legacy-projects",
+    projects_dlq_name="legacy-projects-dlq",
+    artifacts_bucket_name="legacy-agenticai-artifacts",
+)
+
+
+def _by_name(stack: Synthesized, type_: str, key: str = "function_name") -> dict[str, dict]:
+    return {r[key]: r for r in stack.resources(type_)}
+
+
+# --- demo API, per environment ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_regional_rest_api_with_one_stage_and_three_routes(env, stacks) -> None:
+    config, stack = load(env), stacks[env]
+    api = stack.resource("aws_api_gateway_rest_api")
+    assert api["endpoint_configuration"] == {"types": ["REGIONAL"]}
+    assert api["api_key_source"] == "AUTHORIZER"
+    assert stack.resource("aws_api_gateway_stage")["stage_name"] == config.api.stage_name
+    assert stack.resource("aws_api_gateway_stage")["xray_tracing_enabled"] is True
+    assert sorted(r["path_part"] for r in stack.resources("aws_api_gateway_resource")) == ["api", "health", "projects"]
+    methods = {(m["http_method"], m["resource_id"].split(".")[1]): m for m in stack.resources("aws_api_gateway_method")}
+    assert len(methods) == 3
+    health = next(m for (verb, res), m in methods.items() if "health" in res)
+    assert health["authorization"] == "NONE"
+    protected = [m for (verb, res), m in methods.items() if "projects" in res]
+    assert sorted(m["http_method"] for m in protected) == ["GET", "POST"]
+    for method in protected:
+        assert method["authorization"] == "CUSTOM"
+        assert method["authorizer_id"].startswith("${aws_api_gateway_authorizer.")
+        assert method["api_key_required"] is True
+    for integration in stack.resources("aws_api_gateway_integration"):
+        assert integration["type"] == "AWS_PROXY" and integration["integration_http_method"] == "POST"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_functions_runtime_tracing_logs_and_code(env, stacks) -> None:
+    config, stack = load(env), stacks[env]
+    prefix = config.name_prefix
+    functions = _by_name(stack, "aws_lambda_function")
+    ours = {
+        n: f for n, f in functions.items() if n in {f"{prefix}-projects", f"{prefix}-health", f"{prefix}-authorizer"}
+    }
+    assert len(ours) == 3
+    from modules.stack import lambda_package
+
+    package = lambda_package()
+    for function in ours.values():
+        assert function["runtime"] == config.api.runtime.value
+        assert function["tracing_config"] == {"mode": "Active"}
+        assert function["source_code_hash"] == package.sha256_b64
+        assert function["s3_key"].startswith("${aws_s3_object.")
+        assert function["handler"].startswith("functions.")
+    log_groups = _by_name(stack, "aws_cloudwatch_log_group", "name")
+    for name in ours:
+        assert log_groups[f"/aws/lambda/{name}"]["retention_in_days"] == config.log_retention_days
+    code = stack.resource("aws_s3_object", key=f"lambda/functions-{package.sha256_hex[:16]}.zip")
+    assert code["source"].startswith("assets/") and not os.path.isabs(code["source"])
+
+
+def test_reserved_concurrency_comes_from_config(stacks) -> None:
+    prod = load("prod")
+    functions = _by_name(stacks["prod"], "aws_lambda_function")
+    assert functions["agenticai-prod-projects"]["reserved_concurrent_executions"] == prod.api.reserved_concurrency
+    assert functions["agenticai-prod-authorizer"]["reserved_concurrent_executions"] == (
+        prod.auth.authorizer_reserved_concurrency
+    )
+    assert (
+        "reserved_concurrent_executions" not in _by_name(stacks["dev"], "aws_lambda_function")["agenticai-dev-projects"]
+    )
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_each_role_may_touch_only_its_own_resources(env, stacks) -> None:
+    stack = stacks[env]
+    documents = {
+        doc["//"]["metadata"]["path"].split("/")[-2]: doc["statement"]
+        for doc in stack.data_sources("aws_iam_policy_document")
+        if doc["//"]["metadata"]["path"].endswith("-function/policy-document")
+    }
+    assert set(documents) == {"projects-function", "health-function", "authorizer-function"}
+    for role, statements in documents.items():
+        for statement in statements:
+            assert all("*" not in action for action in statement["actions"]), (role, statement)
+            if statement.get("sid") == "XRay":  # X-Ray has no resource-level permissions
+                continue
+            assert "*" not in statement["resources"], (role, statement)
+        resources = json.dumps(statements)
+        assert resources.count("aws_cloudwatch_log_group.") == 1  # its own log group only
+    projects = json.dumps(documents["projects-function"])
+    assert "projects-table" in projects and "projects-queue" in projects and "keys-table" not in projects
+    assert "secretsmanager" not in projects
+    health = documents["health-function"]
+    assert {a for s in health for a in s["actions"]} == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+    }
+    authorizer = json.dumps(documents["authorizer-function"])
+    assert "keys-table" in authorizer and "rate-limits-table" in authorizer and "pepper" in authorizer
+    assert "projects-table" not in authorizer and "sqs:" not in authorizer
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_table_queue_and_dead_letter_queue(env, stacks) -> None:
+    config, stack = load(env), stacks[env]
+    table = stack.resource("aws_dynamodb_table", name=f"{config.name_prefix}-projects")
+    assert table["hash_key"] == "id" and table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["point_in_time_recovery"] == {"enabled": True}
+    assert table["server_side_encryption"]["enabled"] is True
+    queue = stack.resource("aws_sqs_queue", name=f"{config.name_prefix}-projects")
+    dlq = stack.resource("aws_sqs_queue", name=f"{config.name_prefix}-projects-dlq")
+    assert "aws_sqs_queue.api_projects-dlq" in queue["redrive_policy"]
+    assert f'"maxReceiveCount" = {config.api.queue_max_receive_count}' in queue["redrive_policy"]
+    assert dlq["message_retention_seconds"] == config.api.dlq_retention_days * 86400
+    assert stack.resource("aws_s3_bucket", bucket=f"{config.name_prefix}-artifacts")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_each_route_has_its_own_invoke_permission(env, stacks) -> None:
+    permissions = stacks[env].resources("aws_lambda_permission")
+    route_arns = sorted(p["source_arn"].split("}", 1)[1] for p in permissions if "execution_arn" in p["source_arn"])
+    assert route_arns[:3] == ["/*/GET/api/projects", "/*/GET/health", "/*/POST/api/projects"]
+    assert route_arns[3].startswith("/authorizers/${aws_api_gateway_authorizer.")
+    assert len(route_arns) == 4
+    assert all(p["principal"] == "apigateway.amazonaws.com" for p in permissions)
+
+
+def test_stack_refs_roles(stacks) -> None:
+    from cdktf import Testing
+
+    from modules.stack import AgenticAiStack
+
+    stack = AgenticAiStack(Testing.app(), "refs", config=load("dev"))
+    refs = stack.refs
+    assert refs.managed is True
+    assert [f.role for f in refs.functions] == ["projects", "health", "authorizer"]
+    assert [t.role for t in refs.tables] == ["projects", "api_keys", "rate_limits"]
+    assert [(q.role, q.is_dead_letter) for q in refs.queues] == [("projects", False), ("projects_dlq", True)]
+    assert [b.role for b in refs.buckets] == ["artifacts"]
+    assert stack.front_door.authorizer_function.function is not None
+    assert stack.api.stage is not None
+
+
+# --- existing API mode -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def existing_stack():
+    """A whole environment stack (every construct) pointed at an existing API."""
+    from cdktf import Testing
+
+    from modules.stack import AgenticAiStack
+
+    config = dataclasses.replace(load("staging"), api=ApiConfig(existing=EXISTING))
+    stack = AgenticAiStack(Testing.app(), "existing", config=config)
+    return stack, Synthesized(json.loads(Testing.synth(stack)))
+
+
+def test_existing_mode_creates_no_api_resources(existing_stack) -> None:
+    _, synth = existing_stack
+    for type_ in ("aws_api_gateway_rest_api", "aws_api_gateway_stage", "aws_api_gateway_method", "aws_sqs_queue"):
+        assert synth.count(type_) == 0, type_
+    assert all(b.get("bucket") != "legacy-agenticai-artifacts" for b in synth.resources("aws_s3_bucket"))
+    functions = [f["function_name"] for f in synth.resources("aws_lambda_function")]
+    assert "legacy-projects" not in functions and "agenticai-staging-authorizer" in functions
+
+
+def test_existing_mode_looks_resources_up_by_name(existing_stack) -> None:
+    _, synth = existing_stack
+    assert synth.data_sources("aws_api_gateway_rest_api")[0]["name"] == "legacy-agenticai"
+    assert sorted(d["function_name"] for d in synth.data_sources("aws_lambda_function")) == [
+        "legacy-health",
+        "legacy-projects",
+    ]
+    assert synth.data_sources("aws_dynamodb_table")[0]["name"] == "legacy-projects"
+    assert sorted(d["name"] for d in synth.data_sources("aws_sqs_queue")) == ["legacy-projects", "legacy-projects-dlq"]
+    assert synth.data_sources("aws_s3_bucket")[0]["bucket"] == "legacy-agenticai-artifacts"
+    code = next(o for o in synth.resources("aws_s3_object") if o["key"].startswith("lambda/functions-"))
+    assert code["bucket"].startswith("${data.aws_s3_bucket.")
+
+
+def test_existing_mode_hardens_the_existing_api(existing_stack) -> None:
+    stack, synth = existing_stack
+    assert stack.refs.managed is False
+    assert stack.refs.api.stage_name == "prod"
+    assert stack.refs.api.stage_arn.startswith("arn:aws:apigateway:us-east-1::/restapis/")
+    assert [f.role for f in stack.refs.functions] == ["projects", "health", "authorizer"]
+    assert [t.role for t in stack.refs.tables] == ["projects", "api_keys", "rate_limits"]
+    authorizer = synth.resource("aws_api_gateway_authorizer")
+    assert authorizer["rest_api_id"].startswith("${data.aws_api_gateway_rest_api.")
+    plan = synth.resource("aws_api_gateway_usage_plan")
+    assert plan["api_stages"][0]["stage"] == "prod"
+    assert plan["api_stages"][0]["api_id"].startswith("${data.aws_api_gateway_rest_api.")
+    assert synth.count("aws_api_gateway_gateway_response") == 9
+
+
+# --- packaging ---------------------------------------------------------------------------------
+
+
+def test_zip_is_deterministic_regardless_of_mtimes_and_modes(tmp_path) -> None:
+    source = tmp_path / "src"
+    (source / "pkg").mkdir(parents=True)
+    (source / "pkg" / "b.py").write_text("B = 1\n")
+    (source / "a.py").write_text("A = 1\n")
+    first = zip_bytes(source, prefix="functions")
+    os.utime(source / "a.py", (1, 1))
+    os.chmod(source / "a.py", 0o600)
+    (source / "pkg" / "__pycache__").mkdir()
+    (source / "pkg" / "__pycache__" / "b.cpython-311.pyc").write_bytes(b"junk")
+    assert zip_bytes(source, prefix="functions") == first
+    with zipfile.ZipFile(__import__("io").BytesIO(first)) as archive:
+        infos = archive.infolist()
+    assert [i.filename for i in infos] == ["functions/a.py", "functions/pkg/b.py"]
+    assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+    assert {i.external_attr >> 16 for i in infos} == {0o100644}
+    (source / "a.py").write_text("A = 2\n")
+    assert zip_bytes(source, prefix="functions") != first
+
+
+def test_function_package_holds_the_handlers(tmp_path) -> None:
+    package = build_package(FUNCTIONS_DIR, prefix="functions", out_dir=tmp_path)
+    again = build_package(FUNCTIONS_DIR, prefix="functions", out_dir=tmp_path / "again")
+    assert package.sha256_hex == again.sha256_hex and package.path.read_bytes() == again.path.read_bytes()
+    names = zipfile.ZipFile(package.path).namelist()
+    assert {"functions/__init__.py", "functions/authorizer.py", "functions/projects.py", "functions/health.py"} <= set(
+        names
+    )
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_no_machine_path_in_the_synthesized_json(env, synth_dir) -> None:
+    text = (synth_dir / "stacks" / env / "cdk.tf.json").read_text()
+    for marker in (str(Path.home()), "/tmp/", str(Path(__file__).resolve().parent.parent)):
+        assert marker not in text
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def test_rejects_unknown_runtime() -> None:
+    with pytest.raises(ConfigError, match=r"api.runtime: got 'python3.9'; allowed: one of LambdaRuntime.PYTHON_3_12"):
+        ApiConfig(runtime="python3.9")
+
+
+def test_rejects_timeout_over_api_gateway_limit() -> None:
+    with pytest.raises(ConfigError, match=r"api.timeout_seconds: got 30; allowed: an integer >= 1 and <= 29"):
+        ApiConfig(timeout_seconds=30)
+
+
+def test_rejects_zero_reserved_concurrency() -> None:
+    with pytest.raises(ConfigError, match=r"api.reserved_concurrency: got 0"):
+        ApiConfig(reserved_concurrency=0)
+
+
+def test_rejects_bad_stage_name() -> None:
+    with pytest.raises(ConfigError, match=r"api.stage_name: got 'v 1'"):
+        ApiConfig(stage_name="v 1")
+
+
+def test_rejects_bad_existing_bucket_name() -> None:
+    with pytest.raises(ConfigError, match=r"api.existing.artifacts_bucket_name: got 'Bad_Bucket'"):
+        dataclasses.replace(EXISTING, artifacts_bucket_name="Bad_Bucket")
+
+
+def test_rejects_existing_as_a_dict() -> None:
+    with pytest.raises(ConfigError, match=r"api.existing: got \{\}; allowed: an ExistingApiConfig or None"):
+        ApiConfig(existing={})
+
+
+def test_runtime_enum_values() -> None:
+    assert {r.value for r in LambdaRuntime} == {"python3.12", "python3.13"}

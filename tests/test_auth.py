@@ -1,0 +1,168 @@
+"""Property tests of the synthesized front door, and validation of its config."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from environments import ENVIRONMENTS, load
+from environments.config import AuthConfig, ConfigError, QuotaPeriod, UsagePlanConfig
+from modules.auth import gateway_responses
+
+REQUIRED_RESPONSES = {
+    "UNAUTHORIZED": "401",
+    "ACCESS_DENIED": "403",
+    "INVALID_API_KEY": "403",
+    "THROTTLED": "429",
+    "QUOTA_EXCEEDED": "429",
+    "AUTHORIZER_FAILURE": "503",
+    "AUTHORIZER_CONFIGURATION_ERROR": "500",
+}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_usage_plan_matches_config_and_covers_the_stage(env, stacks) -> None:
+    plan_config, stack = load(env).auth.usage_plan, stacks[env]
+    plan = stack.resource("aws_api_gateway_usage_plan")
+    assert plan["name"] == f"{load(env).name_prefix}-default"
+    assert plan["throttle_settings"] == {
+        "rate_limit": plan_config.rate_limit_per_second,
+        "burst_limit": plan_config.burst_limit,
+    }
+    assert plan["quota_settings"] == {"limit": plan_config.quota_limit, "period": plan_config.quota_period.value}
+    assert plan["quota_settings"]["period"] in {"DAY", "WEEK", "MONTH"}
+    assert plan["api_stages"][0]["stage"].startswith("${aws_api_gateway_stage.")
+
+
+def test_prod_usage_plan_is_the_seed_values_with_hour_as_day(stacks) -> None:
+    plan = stacks["prod"].resource("aws_api_gateway_usage_plan")
+    assert plan["throttle_settings"] == {"rate_limit": 1000, "burst_limit": 2000}
+    assert plan["quota_settings"] == {"limit": 24000, "period": "DAY"}  # 1000/HOUR x 24
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_request_authorizer_on_x_api_key_without_caching(env, stacks) -> None:
+    authorizer = stacks[env].resource("aws_api_gateway_authorizer")
+    assert authorizer["type"] == "REQUEST"
+    assert authorizer["identity_source"] == "method.request.header.X-API-Key"
+    assert authorizer["authorizer_result_ttl_in_seconds"] == 0
+    assert authorizer["authorizer_uri"].startswith("${aws_lambda_function.front-door_authorizer-function")
+    function = stacks[env].resource("aws_lambda_function", function_name=f"{load(env).name_prefix}-authorizer")
+    assert function["handler"] == "functions.authorizer.handler"
+    assert set(function["environment"]["variables"]) == {"API_KEYS_TABLE", "RATE_LIMITS_TABLE", "PEPPER_SECRET_ID"}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_gateway_responses_have_json_bodies_statuses_and_headers(env, stacks) -> None:
+    config, stack = load(env), stacks[env]
+    responses = {r["response_type"]: r for r in stack.resources("aws_api_gateway_gateway_response")}
+    assert set(responses) == set(REQUIRED_RESPONSES) | {"DEFAULT_4XX", "DEFAULT_5XX"}
+    assert len(responses) == len(gateway_responses(config.auth.usage_plan))
+    for response_type, status in REQUIRED_RESPONSES.items():
+        assert responses[response_type]["status_code"] == status, response_type
+    for response_type in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        assert "status_code" not in responses[response_type]  # keeps API Gateway's own 4xx/5xx code
+    for response in responses.values():
+        body = json.loads(response["response_templates"]["application/json"].replace("$context.requestId", "r"))
+        assert set(body) == {"error", "requestId"} and body["error"]
+        headers = response["response_parameters"]
+        assert headers["gatewayresponse.header.Content-Type"] == "'application/json'"
+        assert all(v.startswith("'") and v.endswith("'") for v in headers.values())  # static values
+    throttled = responses["THROTTLED"]["response_parameters"]
+    assert throttled["gatewayresponse.header.Retry-After"] == "'1'"
+    assert throttled["gatewayresponse.header.X-RateLimit-Remaining"] == "'0'"
+    quota = responses["QUOTA_EXCEEDED"]["response_parameters"]
+    assert quota["gatewayresponse.header.X-RateLimit-Limit"] == f"'{config.auth.usage_plan.quota_limit}'"
+    assert quota["gatewayresponse.header.X-RateLimit-Remaining"] == "'0'"
+    assert "gatewayresponse.header.Retry-After" in quota
+    assert responses["UNAUTHORIZED"]["response_parameters"]["gatewayresponse.header.WWW-Authenticate"] == (
+        "'ApiKey header=X-API-Key'"
+    )
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_keys_and_rate_limit_tables(env, stacks) -> None:
+    prefix, stack = load(env).name_prefix, stacks[env]
+    keys = stack.resource("aws_dynamodb_table", name=f"{prefix}-api-keys")
+    assert keys["hash_key"] == "key_id" and keys["attribute"] == [{"name": "key_id", "type": "S"}]
+    assert keys["point_in_time_recovery"] == {"enabled": True}
+    assert keys["server_side_encryption"]["enabled"] is True
+    counters = stack.resource("aws_dynamodb_table", name=f"{prefix}-rate-limits")
+    assert counters["hash_key"] == "counter_id"
+    assert counters["ttl"] == {"attribute_name": "expires_at", "enabled": True}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_pepper_is_generated_by_aws_and_never_in_the_json(env, stacks, synth_dir) -> None:
+    stack = stacks[env]
+    prefix = load(env).name_prefix
+    stack.resource("aws_secretsmanager_secret", name=f"{prefix}/auth/pepper")
+    stack.resource("aws_secretsmanager_secret", name=f"{prefix}/api-keys/canary")
+    version = stack.resource("aws_secretsmanager_secret_version")
+    assert version["secret_string"].startswith("${data.aws_secretsmanager_random_password.")
+    assert version["lifecycle"] == {"ignore_changes": ["secret_string"]}
+    random = stack.data_sources("aws_secretsmanager_random_password")[0]
+    assert random["password_length"] == 64
+    text = (synth_dir / "stacks" / env / "cdk.tf.json").read_text()
+    assert "agk" not in text.replace("agenticai", "")  # no API key literal anywhere
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_deployment_follows_front_door_changes(env, stacks) -> None:
+    deployment = stacks[env].resource("aws_api_gateway_deployment")
+    responses = [d for d in deployment["depends_on"] if d.startswith("aws_api_gateway_gateway_response.")]
+    assert len(responses) == stacks[env].count("aws_api_gateway_gateway_response")
+    assert len(deployment["triggers"]["redeployment"]) == 64
+
+
+def test_gateway_responses_follow_the_usage_plan_values() -> None:
+    a = gateway_responses(UsagePlanConfig())
+    b = gateway_responses(UsagePlanConfig(quota_limit=1000))
+    assert a != b
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def test_rejects_hour_quota_period_naming_the_allowed_periods() -> None:
+    with pytest.raises(ConfigError) as raised:
+        UsagePlanConfig(quota_limit=1000, quota_period="HOUR")
+    message = str(raised.value)
+    assert message.startswith("auth.usage_plan.quota_period: got 'HOUR'; allowed: one of QuotaPeriod.DAY")
+    assert "QuotaPeriod.WEEK" in message and "QuotaPeriod.MONTH" in message
+    assert "no HOUR period" in message
+
+
+def test_quota_period_enum_has_no_hour() -> None:
+    assert [p.value for p in QuotaPeriod] == ["DAY", "WEEK", "MONTH"]
+
+
+def test_rejects_burst_below_rate() -> None:
+    with pytest.raises(ConfigError, match=r"auth.usage_plan.burst_limit: got 10; allowed: an integer >= rate"):
+        UsagePlanConfig(rate_limit_per_second=100, burst_limit=10)
+
+
+def test_rejects_zero_rate() -> None:
+    with pytest.raises(ConfigError, match=r"auth.usage_plan.rate_limit_per_second: got 0"):
+        UsagePlanConfig(rate_limit_per_second=0)
+
+
+def test_rejects_zero_quota() -> None:
+    with pytest.raises(ConfigError, match=r"auth.usage_plan.quota_limit: got 0"):
+        UsagePlanConfig(quota_limit=0)
+
+
+def test_rejects_zero_default_key_limit() -> None:
+    with pytest.raises(ConfigError, match=r"auth.default_key_rate_limit_per_hour: got 0"):
+        AuthConfig(default_key_rate_limit_per_hour=0)
+
+
+def test_rejects_usage_plan_as_dict() -> None:
+    with pytest.raises(ConfigError, match=r"auth.usage_plan: got \{\}; allowed: a UsagePlanConfig"):
+        AuthConfig(usage_plan={})
+
+
+def test_rejects_grace_over_thirty_days() -> None:
+    with pytest.raises(ConfigError, match=r"auth.rotation_grace_hours: got 721"):
+        AuthConfig(rotation_grace_hours=721)

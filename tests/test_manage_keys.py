@@ -1,0 +1,162 @@
+"""scripts/manage_keys.py against a real moto server: create, list, disable, rotate, delete, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+
+from modules.functions import keys
+from scripts import manage_keys
+from tests import front_door_aws
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def aws(moto_server, monkeypatch):
+    for name, value in moto_server.env().items():
+        monkeypatch.setenv(name, value)
+    return front_door_aws.create()
+
+
+def cli(aws, capsys, *args: str) -> tuple[int, str, str]:
+    code = manage_keys.main(["--env", "local", "--name-prefix", aws.names.prefix, *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _field(output: str, name: str) -> str:
+    return next(line.split(":", 1)[1].strip() for line in output.splitlines() if line.startswith(f"{name}:"))
+
+
+def _item(aws, key_id: str) -> dict:
+    return boto3.client("dynamodb").get_item(TableName=aws.names.keys_table, Key={"key_id": {"S": key_id}})["Item"]
+
+
+def test_create_prints_the_key_once_and_stores_only_its_hash(aws, capsys) -> None:
+    code, out, err = cli(aws, capsys, "create", "--name", "canary", "--rate-limit", "250")
+    assert code == 0, err
+    key, key_id = _field(out, "api_key"), _field(out, "key_id")
+    assert keys.key_id_of(key) == key_id
+    assert "shown only this once" in err
+
+    item = _item(aws, key_id)
+    assert item["key_hash"]["S"] == keys.hash_key(key, aws.pepper.encode())
+    assert key not in json.dumps(item)
+    assert item["rate_limit"] == {"N": "250"}
+    assert item["enabled"] == {"BOOL": True}
+    assert item["usage_plan_id"] == {"S": aws.usage_plan_id}
+    assert set(item) >= {"key_id", "name", "created_at", "usage_plan_id", "enabled", "rate_limit"}
+
+    secret = boto3.client("secretsmanager").get_secret_value(SecretId=aws.names.key_secret("canary"))
+    assert secret["SecretString"] == key
+
+    apigw = boto3.client("apigateway")
+    plan_keys = apigw.get_usage_plan_keys(usagePlanId=aws.usage_plan_id)["items"]
+    assert [k["id"] for k in plan_keys] == [item["apigw_key_id"]["S"]]
+    assert apigw.get_api_key(apiKey=item["apigw_key_id"]["S"], includeValue=True)["value"] == key
+
+
+def test_create_uses_the_environment_default_rate_limit(aws, capsys) -> None:
+    code, out, _ = cli(aws, capsys, "create", "--name", "partner", "--no-secret")
+    assert code == 0
+    from environments import load
+
+    assert _item(aws, _field(out, "key_id"))["rate_limit"] == {
+        "N": str(load("local").auth.default_key_rate_limit_per_hour)
+    }
+
+
+def test_list_never_shows_values_or_hashes(aws, capsys) -> None:
+    _, out, _ = cli(aws, capsys, "create", "--name", "a", "--no-secret")
+    key = _field(out, "api_key")
+    cli(aws, capsys, "create", "--name", "b", "--no-secret")
+    code, out, _ = cli(aws, capsys, "list", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert sorted(r["name"] for r in rows) == ["a", "b"]
+    assert key not in out and "key_hash" not in out
+    code, table, _ = cli(aws, capsys, "list")
+    assert code == 0 and table.splitlines()[0].split()[:3] == ["key_id", "name", "enabled"]
+
+
+def test_disable_turns_off_the_record_and_the_gateway_key(aws, capsys) -> None:
+    _, out, _ = cli(aws, capsys, "create", "--name", "gone", "--no-secret")
+    key_id = _field(out, "key_id")
+    code, out, _ = cli(aws, capsys, "disable", "--key-id", key_id)
+    assert code == 0 and f"disabled {key_id}" in out
+    item = _item(aws, key_id)
+    assert item["enabled"] == {"BOOL": False}
+    assert boto3.client("apigateway").get_api_key(apiKey=item["apigw_key_id"]["S"])["enabled"] is False
+
+
+def test_rotate_issues_a_new_key_and_keeps_the_old_one_for_the_grace_period(aws, capsys) -> None:
+    _, out, _ = cli(aws, capsys, "create", "--name", "rotating", "--rate-limit", "77")
+    old_id = _field(out, "key_id")
+    code, out, _ = cli(aws, capsys, "rotate", "--key-id", old_id, "--grace-hours", "2")
+    assert code == 0
+    new_id, new_key = _field(out, "key_id"), _field(out, "api_key")
+    assert new_id != old_id
+    old, new = _item(aws, old_id), _item(aws, new_id)
+    assert old["enabled"] == {"BOOL": True} and old["replaced_by"] == {"S": new_id}
+    assert 0 < int(old["expires_at"]["N"]) - int(__import__("time").time()) <= 2 * 3600
+    assert new["rate_limit"] == {"N": "77"} and new["name"] == {"S": "rotating"}
+    secret = boto3.client("secretsmanager").get_secret_value(SecretId=aws.names.key_secret("rotating"))
+    assert secret["SecretString"] == new_key  # the canary picks up the new key
+
+
+def test_delete_removes_the_record_and_the_gateway_key(aws, capsys) -> None:
+    _, out, _ = cli(aws, capsys, "create", "--name", "temp", "--no-secret")
+    key_id = _field(out, "key_id")
+    apigw_key = _item(aws, key_id)["apigw_key_id"]["S"]
+    assert cli(aws, capsys, "delete", "--key-id", key_id)[0] == 0
+    assert "Item" not in boto3.client("dynamodb").get_item(
+        TableName=aws.names.keys_table, Key={"key_id": {"S": key_id}}
+    )
+    assert apigw_key not in [k["id"] for k in boto3.client("apigateway").get_api_keys()["items"]]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("create", "--name", "Bad Name"), 2, "error: name: got 'Bad Name'; allowed: 1-63 lowercase"),
+        (("create", "--name", "ok", "--rate-limit", "0"), 2, "error: rate-limit: got 0; allowed: an integer >= 1"),
+        (("disable", "--key-id", "xyz"), 2, "error: key-id: got 'xyz'; allowed: 16 lowercase hex characters"),
+        (("rotate", "--key-id", "0123456789abcdef", "--grace-hours", "-1"), 2, "error: grace-hours: got -1"),
+        (("disable", "--key-id", "0123456789abcdef"), 1, "error: key-id: got '0123456789abcdef'; no such key"),
+        (("delete", "--key-id", "0123456789abcdef"), 1, "no such key"),
+    ],
+)
+def test_bad_input_is_a_clear_error_and_non_zero_exit(aws, capsys, args, code, message) -> None:
+    result, out, err = cli(aws, capsys, *args)
+    assert result == code
+    assert message in err
+    assert "Traceback" not in err and out == ""
+
+
+def test_missing_stack_resources_are_reported(moto_server, monkeypatch, capsys) -> None:
+    for name, value in moto_server.env().items():
+        monkeypatch.setenv(name, value)
+    code = manage_keys.main(["--env", "local", "--name-prefix", "not-applied-yet", "create", "--name", "x"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "error: pepper secret 'not-applied-yet/auth/pepper' not found; apply the stack first" in err
+
+
+def test_command_line_unknown_environment_and_no_traceback(moto_server) -> None:
+    result = subprocess.run(
+        [sys.executable, "scripts/manage_keys.py", "--env", "qa", "list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**moto_server.env(), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "unknown environment 'qa'; valid environments: dev, staging, prod, local" in result.stderr
+    assert "Traceback" not in result.stderr
