@@ -1,0 +1,117 @@
+"""Alert topics: KMS encryption with rotation, key and topic policies, severity routing of subscriptions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from environments import ENVIRONMENTS, load
+from environments.config.monitoring import MonitoringConfig, Severity
+from tests.monitoring_fixtures import CONFIG, synth_monitoring
+
+
+@pytest.fixture(scope="module")
+def stack():
+    return synth_monitoring()[0]
+
+
+def key_for(stack, topic_name: str) -> dict:
+    topic = stack.resource("aws_sns_topic", name=topic_name)
+    reference = topic["kms_master_key_id"]
+    assert reference.startswith("${aws_kms_key.") and reference.endswith(".arn}")
+    return stack.document["resource"]["aws_kms_key"][reference.split(".")[1]]
+
+
+def test_one_topic_per_severity_encrypted_with_a_rotating_key(stack) -> None:
+    for severity in Severity:
+        key = key_for(stack, f"agenticai-test-alerts-{severity.value}")
+        assert key["enable_key_rotation"] is True
+        assert key["deletion_window_in_days"] == 30
+        assert "provider" not in key  # the stack's region
+
+
+def test_cost_topics_and_their_key_are_in_us_east_1(stack) -> None:
+    for severity in (Severity.WARNING, Severity.CRITICAL):
+        topic = stack.resource("aws_sns_topic", name=f"agenticai-test-cost-{severity.value}")
+        assert topic["provider"] == "aws.billing"
+        assert key_for(stack, topic["name"])["provider"] == "aws.billing"
+    assert stack.count("aws_kms_key") == 2
+    assert {a["name"] for a in stack.resources("aws_kms_alias")} == {
+        "alias/agenticai-test-alerts",
+        "alias/agenticai-test-cost",
+    }
+
+
+def test_key_policy_lets_cloudwatch_and_budgets_use_the_key(stack) -> None:
+    policies = [
+        d for d in stack.data_sources("aws_iam_policy_document") if d["statement"][1]["sid"] == "AlertPublishersUseKey"
+    ]
+    assert len(policies) == 2
+    for policy in policies:
+        admin, publishers = policy["statement"]
+        assert admin["actions"] == ["kms:*"]
+        principal = admin["principals"][0]
+        assert principal["type"] == "AWS" and len(principal["identifiers"]) == 1
+        assert principal["identifiers"][0].startswith("arn:aws:iam::${data.aws_caller_identity.")
+        assert principal["identifiers"][0].endswith(".account_id}:root")
+        assert publishers["actions"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+        services = publishers["principals"][0]["identifiers"]
+        assert {"cloudwatch.amazonaws.com", "budgets.amazonaws.com"} <= set(services)
+        assert publishers["principals"][0]["type"] == "Service"
+
+
+def test_topic_policy_lets_alert_services_publish_from_this_account_only(stack) -> None:
+    assert stack.count("aws_sns_topic_policy") == 5
+    documents = [
+        d for d in stack.data_sources("aws_iam_policy_document") if d["statement"][-1]["sid"] == "AlertPublishers"
+    ]
+    assert len(documents) == 5
+    for document in documents:
+        publish = document["statement"][-1]
+        assert publish["actions"] == ["SNS:Publish"]
+        assert publish["condition"][0]["variable"] == "aws:SourceAccount"
+        assert publish["condition"][0]["values"][0].startswith("${data.aws_caller_identity.")
+        assert "cloudwatch.amazonaws.com" in publish["principals"][0]["identifiers"]
+
+
+def subscribers(stack, topic_name: str) -> set[str]:
+    topic_key = next(k for k, t in stack.document["resource"]["aws_sns_topic"].items() if t["name"] == topic_name)
+    return {
+        s["endpoint"]
+        for s in stack.resources("aws_sns_topic_subscription")
+        if s["topic_arn"] == f"${{aws_sns_topic.{topic_key}.arn}}"
+    }
+
+
+def test_severity_routing_of_email_subscriptions(stack) -> None:
+    assert subscribers(stack, "agenticai-test-alerts-info") == set()
+    assert subscribers(stack, "agenticai-test-alerts-warning") == {"ops@example.com"}
+    assert subscribers(stack, "agenticai-test-alerts-critical") == {"ops@example.com", "pager@example.com"}
+    assert subscribers(stack, "agenticai-test-cost-warning") == {"ops@example.com"}
+    for s in stack.resources("aws_sns_topic_subscription"):
+        assert s["protocol"] == "email"
+
+
+def test_min_severity_info_mails_every_topic() -> None:
+    stack, _ = synth_monitoring(replace(CONFIG, email_min_severity=Severity.INFO))
+    assert subscribers(stack, "agenticai-test-alerts-info") == {"ops@example.com"}
+
+
+def test_emails_for_deduplicates() -> None:
+    config = MonitoringConfig(alert_emails=("a@example.com",), page_emails=("a@example.com", "b@example.com"))
+    assert config.emails_for(Severity.CRITICAL) == ("a@example.com", "b@example.com")
+    assert config.emails_for(Severity.INFO) == ()
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_environment_subscribes_its_recipients(env: str, stacks) -> None:
+    config = load(env)
+    stack = stacks[env]
+    endpoints = {s["endpoint"] for s in stack.resources("aws_sns_topic_subscription")}
+    assert endpoints == set(config.monitoring.alert_emails) | set(config.monitoring.page_emails)
+    for topic in stack.resources("aws_sns_topic"):
+        if topic["name"].startswith(f"{config.name_prefix}-alerts-") or topic["name"].startswith(
+            f"{config.name_prefix}-cost-"
+        ):
+            assert topic["kms_master_key_id"].startswith("${aws_kms_key.")

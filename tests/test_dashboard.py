@@ -1,0 +1,196 @@
+"""The dashboard: typed widgets, the 24-column grid, the seed's layout and real dimension values."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from environments import ENVIRONMENTS, load
+from modules.dashboard import (
+    AlarmStatusWidget,
+    DashboardBody,
+    DashboardError,
+    GraphMetric,
+    GraphWidget,
+    Placement,
+    TextWidget,
+    seed_layout,
+)
+from tests.monitoring_fixtures import CANARY, REFS, REGION, WAF, synth_monitoring
+
+
+@pytest.fixture(scope="module")
+def monitored():
+    return synth_monitoring()
+
+
+@pytest.fixture(scope="module")
+def body(monitored) -> dict:
+    stack, _ = monitored
+    dashboard = stack.resource("aws_cloudwatch_dashboard", dashboard_name="agenticai-test-overview")
+    return json.loads(dashboard["dashboard_body"])
+
+
+def widget(body: dict, title: str) -> dict:
+    found = [w for w in body["widgets"] if w["properties"].get("title") == title]
+    assert len(found) == 1, title
+    return found[0]
+
+
+def series(w: dict) -> list[tuple[str, str, str]]:
+    """(metric name, stat, axis) of each line."""
+    return [(m[1], m[-1]["stat"], m[-1].get("yAxis", "left")) for m in w["properties"]["metrics"]]
+
+
+def test_seed_two_by_two_layout(body) -> None:
+    positions = {w["properties"]["title"]: (w["x"], w["y"], w["width"], w["height"]) for w in body["widgets"]}
+    assert positions["API Gateway"] == (0, 0, 12, 6)
+    assert positions["Lambda"] == (12, 0, 12, 6)
+    assert positions["DynamoDB"] == (0, 6, 12, 6)
+    assert positions["SQS"] == (12, 6, 12, 6)
+    assert positions["WAF"] == (0, 12, 12, 6)
+    assert positions["Canary"] == (12, 12, 12, 6)
+    assert positions["Alarms"] == (0, 18, 24, 6)
+
+
+def test_api_widget_metrics(body) -> None:
+    w = widget(body, "API Gateway")
+    assert series(w) == [
+        ("Count", "Sum", "left"),
+        ("4XXError", "Sum", "left"),
+        ("5XXError", "Sum", "left"),
+        ("Latency", "p50", "right"),
+        ("Latency", "p95", "right"),
+        ("IntegrationLatency", "p95", "right"),
+    ]
+    assert w["properties"]["region"] == REGION
+    for metric in w["properties"]["metrics"]:
+        assert metric[2:6] == ["ApiName", "agenticai-test-api", "Stage", "v1"]
+
+
+def test_lambda_widget_metrics(body) -> None:
+    w = widget(body, "Lambda")
+    names = {(name, stat) for name, stat, _ in series(w)}
+    assert names == {
+        ("Invocations", "Sum"), ("Errors", "Sum"), ("Throttles", "Sum"), ("ConcurrentExecutions", "Maximum"),
+        ("Duration", "p50"), ("Duration", "p95"),
+    }  # fmt: skip
+    functions = {m[3] for m in w["properties"]["metrics"]}
+    assert functions == {f.function_name for f in REFS.functions}
+
+
+def test_dynamodb_and_sqs_widgets(body) -> None:
+    assert {n for n, _, _ in series(widget(body, "DynamoDB"))} == {
+        "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits", "ReadThrottleEvents", "WriteThrottleEvents",
+    }  # fmt: skip
+    assert {n for n, _, _ in series(widget(body, "SQS"))} == {
+        "ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage",
+    }  # fmt: skip
+
+
+def test_waf_and_canary_rows(body) -> None:
+    waf = widget(body, "WAF")
+    rules = [m[m.index("Rule") + 1] for m in waf["properties"]["metrics"]]
+    assert rules == ["ALL", "ALL", *WAF.rule_metric_names]
+    canary = widget(body, "Canary")
+    assert [m[3] for m in canary["properties"]["metrics"]] == [CANARY.canary_name] * 2
+
+
+def test_alarm_status_widget_lists_notifying_alarms(monitored, body) -> None:
+    stack, monitoring = monitored
+    alarms = widget(body, "Alarms")
+    assert alarms["type"] == "alarm"
+    listed = alarms["properties"]["alarms"]
+    # Every notifying regional alarm (window alarms behind a composite are left out), by Terraform reference.
+    notifying = [s for s in monitoring.alarm_factory.specs if getattr(s, "notify", True)]
+    assert len(listed) == len(notifying)
+    assert all(a.startswith("${aws_cloudwatch_") and a.endswith(".arn}") for a in listed)
+
+
+def test_rows_without_waf_or_canary_are_left_out() -> None:
+    body = seed_layout(REFS, region=REGION)
+    assert [w.title for w in body.widgets] == ["API Gateway", "Lambda", "DynamoDB", "SQS"]
+
+
+def test_dashboard_uses_only_real_dimension_values(body) -> None:
+    known = {REFS.api.name, REFS.api.stage_name, REGION, "ALL", WAF.web_acl_name, *WAF.rule_metric_names}
+    known |= {f.function_name for f in REFS.functions} | {t.name for t in REFS.tables} | {q.name for q in REFS.queues}
+    known.add(CANARY.canary_name)
+    for w in body["widgets"]:
+        for metric in w["properties"].get("metrics", []):
+            pairs = metric[2:-1]
+            assert {pairs[i + 1] for i in range(0, len(pairs), 2)} <= known
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_environment_dashboard_references_its_resources(env: str, stacks) -> None:
+    config = load(env)
+    dashboard = stacks[env].resource("aws_cloudwatch_dashboard", dashboard_name=f"{config.name_prefix}-overview")
+    body = json.loads(dashboard["dashboard_body"])
+    lambda_widget = widget(body, "Lambda")
+    function_names = {m[3] for m in lambda_widget["properties"]["metrics"]}
+    assert function_names and all(name.startswith("${") for name in function_names)  # Terraform references
+    assert {w["properties"]["region"] for w in body["widgets"] if w["type"] == "metric"} == {config.region}
+
+
+# ----------------------------------------------------------------------------- grid validation
+
+
+def graph(title: str, x: int, y: int = 0, width: int = 12, height: int = 6) -> GraphWidget:
+    return GraphWidget(title, Placement(x, y, width, height), REGION, (GraphMetric("AWS/X", "M", "Sum", "m"),))
+
+
+def test_rejects_widget_past_column_24() -> None:
+    with pytest.raises(DashboardError, match=r"^widget 'wide': x: got 16; allowed: 0 to 12 so that x \+ width <= 24$"):
+        DashboardBody((graph("wide", 16),))
+
+
+def test_rejects_widget_wider_than_the_grid() -> None:
+    with pytest.raises(DashboardError, match=r"^widget 'huge': width: got 25; allowed: 1 to 24 columns$"):
+        DashboardBody((graph("huge", 0, width=25),))
+
+
+def test_rejects_overlapping_widgets() -> None:
+    with pytest.raises(DashboardError, match=r"^widget 'b': placement: .*allowed: a free area \(overlaps 'a'\)$"):
+        DashboardBody((graph("a", 0), graph("b", 6, y=3)))
+
+
+def test_rejects_unknown_statistic_in_a_graph() -> None:
+    with pytest.raises(ValueError, match=r"statistic: got 'avg'; allowed: one of SampleCount"):
+        GraphMetric("AWS/X", "M", "avg", "label")
+
+
+def test_rejects_empty_alarm_widget() -> None:
+    with pytest.raises(DashboardError, match=r"alarm_arns: got 0; allowed: 1 to 100 alarms"):
+        DashboardBody((AlarmStatusWidget("Alarms", Placement(0, 0, 24), ()),))
+
+
+def test_rejects_dimension_value_that_is_not_a_stack_resource(monkeypatch: pytest.MonkeyPatch) -> None:
+    import modules.dashboard as dashboard_module
+    from modules.dashboard import Dashboard
+    from tests.monitoring_fixtures import NAMING
+    from tests.synth import synth_scope
+
+    stale = GraphWidget(
+        "Old",
+        Placement(0, 30, 12),
+        REGION,
+        (GraphMetric("AWS/Lambda", "Errors", "Sum", "old", {"FunctionName": "agenticai-test-old"}),),
+    )
+
+    def with_stale_widget(*args, **kwargs) -> DashboardBody:
+        return DashboardBody((*seed_layout(*args, **kwargs).widgets, stale))
+
+    monkeypatch.setattr(dashboard_module, "seed_layout", with_stale_widget)
+    with pytest.raises(
+        DashboardError, match=r"dimension values: got \['agenticai-test-old'\]; allowed: names of this stack"
+    ):
+        synth_scope(lambda scope: Dashboard(scope, "dashboard", naming=NAMING, refs=REFS, region=REGION))
+
+
+def test_text_widget_serialises() -> None:
+    text = TextWidget("Note", Placement(0, 0, 24, 2), "hello")
+    assert DashboardBody((text,)).to_json() == (
+        '{"widgets":[{"type":"text","x":0,"y":0,"width":24,"height":2,"properties":{"markdown":"hello"}}]}'
+    )

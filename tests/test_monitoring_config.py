@@ -1,0 +1,113 @@
+"""MonitoringConfig validation: one test per rule, each asserting the message."""
+
+from __future__ import annotations
+
+import pytest
+
+from environments.config import ConfigError
+from environments.config.monitoring import (
+    AlarmThresholds,
+    BurnRateWindow,
+    MonitoringConfig,
+    Severity,
+    SloConfig,
+)
+
+
+def rejects(match: str, build) -> ConfigError:
+    with pytest.raises(ConfigError, match=match) as info:
+        build()
+    return info.value
+
+
+def test_defaults_are_the_seed_values() -> None:
+    config = MonitoringConfig()
+    t = config.thresholds
+    assert (t.lambda_error_rate_percent, t.api_5xx_count, t.lambda_duration_ms) == (5, 10, 10_000)
+    assert config.monthly_budget_usd == 50 and config.billing_threshold_usd == 40
+    assert (config.slo.availability_target_percent, config.slo.latency_threshold_ms) == (99.9, 1000)
+    assert [w.name for w in config.slo.windows] == ["fast", "slow"]
+    assert config.composite_alarms_enabled and config.budget_enabled and config.anomaly_monitor_enabled
+
+
+def test_rejects_bad_email() -> None:
+    error = rejects(
+        r"^monitoring.alert_emails: got 'ops-at-example'; allowed: an email address like ops@example.com$",
+        lambda: MonitoringConfig(alert_emails=("ops-at-example",)),
+    )
+    assert error.field == "monitoring.alert_emails"
+
+
+def test_rejects_bad_page_email() -> None:
+    rejects(
+        r"^monitoring.page_emails: got 'pager@'; allowed: an email", lambda: MonitoringConfig(page_emails=("pager@",))
+    )
+
+
+def test_rejects_alert_emails_as_a_list() -> None:
+    rejects(
+        r"^monitoring.alert_emails: got \[.*\]; allowed: a tuple", lambda: MonitoringConfig(alert_emails=["a@b.co"])
+    )
+
+
+def test_rejects_non_positive_budget() -> None:
+    rejects(
+        r"^monitoring.monthly_budget_usd: got -5; allowed: a number > 0",
+        lambda: MonitoringConfig(monthly_budget_usd=-5),
+    )
+
+
+def test_rejects_negative_threshold() -> None:
+    rejects(
+        r"^monitoring.thresholds.api_5xx_count: got -1; allowed: a number >= 0$",
+        lambda: AlarmThresholds(api_5xx_count=-1),
+    )
+
+
+def test_rejects_error_rate_above_100_percent() -> None:
+    rejects(
+        r"^monitoring.thresholds.lambda_error_rate_percent: got 150; allowed: a number >= 0 and <= 100$",
+        lambda: AlarmThresholds(lambda_error_rate_percent=150),
+    )
+
+
+def test_rejects_severity_as_a_string() -> None:
+    rejects(
+        r"^monitoring.email_min_severity: got 'warning'; allowed: one of Severity.INFO, Severity.WARNING, "
+        r"Severity.CRITICAL$",
+        lambda: MonitoringConfig(email_min_severity="warning"),
+    )
+
+
+def test_rejects_switch_that_is_not_a_bool() -> None:
+    rejects(
+        r"^monitoring.composite_alarms_enabled: got 'no'; allowed: True or False$",
+        lambda: MonitoringConfig(composite_alarms_enabled="no"),
+    )
+
+
+def test_rejects_runbook_url_that_is_not_https() -> None:
+    rejects(r"^monitoring.runbook_url: got 'docs/RUNBOOK.md'", lambda: MonitoringConfig(runbook_url="docs/RUNBOOK.md"))
+
+
+def test_rejects_thresholds_of_the_wrong_type() -> None:
+    rejects(r"^monitoring.thresholds: got \{\}; allowed: an AlarmThresholds$", lambda: MonitoringConfig(thresholds={}))
+
+
+def test_rejects_duplicate_window_names() -> None:
+    window = BurnRateWindow("fast", 3600, 300, 14.4, Severity.CRITICAL)
+    rejects(
+        r"^monitoring.slo.windows: got \('fast', 'fast'\); allowed: windows with distinct names$",
+        lambda: SloConfig(windows=(window, window)),
+    )
+
+
+def test_rejects_window_longer_than_a_day() -> None:
+    rejects(
+        r"long_window_seconds: got 90000; allowed: an integer >= 60 and <= 86400$",
+        lambda: BurnRateWindow("slow", 90_000, 300, 2, Severity.WARNING),
+    )
+
+
+def test_severity_order() -> None:
+    assert Severity.INFO.rank < Severity.WARNING.rank < Severity.CRITICAL.rank

@@ -1,0 +1,137 @@
+"""Multi-window, multi-burn-rate SLO alarms: metric math, thresholds, composites, and the emulator fallback."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from environments.config.monitoring import BurnRateWindow, Severity, SloConfig
+from modules.slo import build_slo_specs
+from tests.monitoring_fixtures import CONFIG, REFS, synth_monitoring
+
+
+@pytest.fixture(scope="module")
+def stack():
+    return synth_monitoring()[0]
+
+
+def alarm(stack, key: str, type_: str = "aws_cloudwatch_metric_alarm") -> dict:
+    return stack.resource(type_, alarm_name=f"agenticai-test-{key}")
+
+
+def queries(alarm_: dict) -> dict[str, dict]:
+    return {q["id"]: q for q in alarm_["metric_query"]}
+
+
+@pytest.mark.parametrize(
+    ("window", "length", "seconds", "threshold"),
+    [
+        ("fast", "long", 3600, 1.44),
+        ("fast", "short", 300, 1.44),
+        ("slow", "long", 21600, 0.6),
+        ("slow", "short", 1800, 0.6),
+    ],
+)
+def test_availability_windows_are_5xx_ratio_at_burn_rate_times_budget(
+    stack, window, length, seconds, threshold
+) -> None:
+    a = alarm(stack, f"slo-availability-{window}-{length}")
+    q = queries(a)
+    assert q["e1"]["expression"] == "100 * FILL(server_errors, 0) / requests"
+    assert q["server_errors"]["metric"]["metric_name"] == "5XXError"
+    assert q["requests"]["metric"]["metric_name"] == "Count"
+    assert {q["server_errors"]["metric"]["period"], q["requests"]["metric"]["period"]} == {seconds}
+    assert q["requests"]["metric"]["dimensions"] == {"ApiName": "agenticai-test-api", "Stage": "v1"}
+    assert a["threshold"] == pytest.approx(threshold)
+    assert a["evaluation_periods"] == 1
+    assert a["treat_missing_data"] == "notBreaching"
+    # Behind a composite: the window alarms do not notify on their own.
+    assert a["alarm_actions"] == [] and a["ok_actions"] == []
+
+
+def test_latency_slo_uses_percentile_rank(stack) -> None:
+    q = queries(alarm(stack, "slo-latency-fast-long"))
+    assert q["fast"]["metric"]["stat"] == "PR(:1000)"
+    assert q["e1"]["expression"] == "100 - fast"
+    assert alarm(stack, "slo-latency-fast-long")["threshold"] == pytest.approx(14.4 * 5)
+
+
+def test_error_rate_slo_sums_every_function(stack) -> None:
+    q = queries(alarm(stack, "slo-error-rate-slow-short"))
+    errors = {q[f"errors{i}"]["metric"]["dimensions"]["FunctionName"] for i in range(3)}
+    assert errors == {f.function_name for f in REFS.functions}
+    assert q["e1"]["expression"] == (
+        "100 * (FILL(errors0, 0) + FILL(errors1, 0) + FILL(errors2, 0)) / (FILL(calls0, 0) + FILL(calls1, 0) + FILL(calls2, 0))"
+    )
+
+
+@pytest.mark.parametrize("objective", ["availability", "latency", "error-rate"])
+@pytest.mark.parametrize(("window", "severity"), [("fast", Severity.CRITICAL), ("slow", Severity.WARNING)])
+def test_composite_combines_long_and_short_window(stack, objective, window, severity) -> None:
+    composite = alarm(stack, f"slo-{objective}-{window}-burn", "aws_cloudwatch_composite_alarm")
+    assert composite["alarm_rule"] == (
+        f'ALARM("agenticai-test-slo-{objective}-{window}-long") AND ALARM("agenticai-test-slo-{objective}-{window}-short")'
+    )
+    topic = stack.resource("aws_sns_topic", name=f"agenticai-test-alerts-{severity.value}")
+    assert topic  # exists
+    assert len(composite["alarm_actions"]) == 1 and composite["alarm_actions"] == composite["ok_actions"]
+    assert composite["alarm_actions"][0].startswith("${aws_sns_topic.monitoring_alerts_" + severity.value)
+
+
+def test_targets_are_config_values() -> None:
+    config = replace(CONFIG, slo=SloConfig(availability_target_percent=99.0))
+    specs = {s.key: s for s in build_slo_specs(config, REFS).windows}
+    assert specs["slo-availability-fast-long"].threshold == pytest.approx(14.4)
+
+
+def test_custom_windows() -> None:
+    windows = (BurnRateWindow("page", 7200, 600, 10, Severity.CRITICAL),)
+    config = replace(CONFIG, slo=SloConfig(windows=windows))
+    specs = build_slo_specs(config, REFS)
+    assert {s.key for s in specs.composites} == {
+        f"slo-{o}-page-burn" for o in ("availability", "latency", "error-rate")
+    }
+    assert {s.window_seconds for s in specs.windows} == {7200, 600}
+
+
+def test_without_composites_the_windows_remain_and_the_long_window_notifies() -> None:
+    stack, monitoring = synth_monitoring(replace(CONFIG, composite_alarms_enabled=False))
+    assert stack.count("aws_cloudwatch_composite_alarm") == 0
+    long_ = alarm(stack, "slo-availability-fast-long")
+    short = alarm(stack, "slo-availability-fast-short")
+    assert len(long_["alarm_actions"]) == 1 and long_["alarm_actions"] == long_["ok_actions"]
+    assert short["alarm_actions"] == []
+    assert sum(1 for s in monitoring.specs if s.key.startswith("slo-")) == 12
+
+
+def test_local_environment_turns_composites_off(stacks) -> None:
+    assert stacks["local"].count("aws_cloudwatch_composite_alarm") == 0
+    assert stacks["prod"].count("aws_cloudwatch_composite_alarm") == 6
+    windows = [a for a in stacks["local"].resources("aws_cloudwatch_metric_alarm") if "-slo-" in a["alarm_name"]]
+    assert len(windows) == 12
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def test_rejects_burn_rate_that_can_never_fire() -> None:
+    with pytest.raises(ValueError, match=r"windows\['fast'\].burn_rate: got 25; allowed: less than 20, or the latency"):
+        SloConfig(windows=(BurnRateWindow("fast", 3600, 300, 25, Severity.CRITICAL),))
+
+
+def test_rejects_short_window_not_shorter_than_long() -> None:
+    with pytest.raises(ValueError, match=r"short_window_seconds: got 3600; allowed: less than long_window_seconds"):
+        BurnRateWindow("fast", 3600, 3600, 14.4, Severity.CRITICAL)
+
+
+def test_rejects_window_that_is_not_whole_minutes() -> None:
+    with pytest.raises(ValueError, match=r"long_window_seconds: got 3630; allowed: a multiple of 60 seconds"):
+        BurnRateWindow("fast", 3630, 300, 14.4, Severity.CRITICAL)
+
+
+def test_rejects_target_of_100_percent() -> None:
+    with pytest.raises(
+        ValueError, match=r"^monitoring.slo.availability_target_percent: got 100; allowed: a target below"
+    ):
+        SloConfig(availability_target_percent=100)
