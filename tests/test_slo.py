@@ -62,7 +62,8 @@ def test_error_rate_slo_sums_every_function(stack) -> None:
     errors = {q[f"errors{i}"]["metric"]["dimensions"]["FunctionName"] for i in range(3)}
     assert errors == {f.function_name for f in REFS.functions}
     assert q["e1"]["expression"] == (
-        "100 * (FILL(errors0, 0) + FILL(errors1, 0) + FILL(errors2, 0)) / (FILL(calls0, 0) + FILL(calls1, 0) + FILL(calls2, 0))"
+        "100 * (FILL(errors0, 0) + FILL(errors1, 0) + FILL(errors2, 0)) "
+        "/ (FILL(calls0, 0) + FILL(calls1, 0) + FILL(calls2, 0))"
     )
 
 
@@ -71,7 +72,8 @@ def test_error_rate_slo_sums_every_function(stack) -> None:
 def test_composite_combines_long_and_short_window(stack, objective, window, severity) -> None:
     composite = alarm(stack, f"slo-{objective}-{window}-burn", "aws_cloudwatch_composite_alarm")
     assert composite["alarm_rule"] == (
-        f'ALARM("agenticai-test-slo-{objective}-{window}-long") AND ALARM("agenticai-test-slo-{objective}-{window}-short")'
+        f'ALARM("agenticai-test-slo-{objective}-{window}-long") '
+        f'AND ALARM("agenticai-test-slo-{objective}-{window}-short")'
     )
     topic = stack.resource("aws_sns_topic", name=f"agenticai-test-alerts-{severity.value}")
     assert topic  # exists
