@@ -19,6 +19,7 @@ from modules.naming import Naming
 from modules.packaging import Package, build_package
 from modules.refs import ServiceRefs
 from modules.state import StateBucket, use_remote_state
+from modules.waf import WebAcl
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent / "functions"
 CANARY_DIR = Path(__file__).resolve().parent.parent / "canary"
@@ -100,6 +101,17 @@ class AgenticAiStack(TerraformStack):
                 package=canary_package(),
                 api_key_secret=self.front_door.canary_key_secret,
             )
+        #: The regional web ACL on the API stage (None when config.waf.enabled is off).
+        self.waf: WebAcl | None = None
+        if config.waf.enabled:
+            self.waf = WebAcl(
+                self,
+                "waf",
+                config=config.waf,
+                api=self.refs.api,
+                naming=self.naming,
+                log_retention_days=config.log_retention_days,
+            )
         # Billing metrics exist only in us-east-1, and an alarm can only notify a topic in its
         # own region: the billing alarm, its topics and the budget use this aliased provider.
         self.billing_provider = _provider(self, config, region="us-east-1", alias="billing")
@@ -113,6 +125,7 @@ class AgenticAiStack(TerraformStack):
             refs=self.refs,
             region=config.region,
             billing_provider=self.billing_provider,
+            waf=self.waf.metrics if self.waf else None,
             canary=(
                 CanaryMetrics(canary_name=self.canary.name, run_interval_seconds=self.canary.alarm_period_seconds)
                 if self.canary

@@ -15,14 +15,14 @@ Defines, from a :class:`WafConfig`:
   ``authorization`` redacted, optionally keeping only blocked/counted requests;
 * ``aws_wafv2_web_acl_association`` with the API stage.
 
-``self.metrics`` names the web ACL and each rule's metric for alarms
-(namespace ``AWS/WAFV2``, dimensions ``WebACL``, ``Rule`` and ``Region``).
+``self.metrics`` (a ``modules.alarms.WafMetrics``) names the web ACL and each
+rule's metric for the monitoring construct (namespace ``AWS/WAFV2``, dimensions
+``WebACL``, ``Rule`` and ``Region``); ``self.rule_set`` has each rule's verdict.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_log_resource_policy import CloudwatchLogResourcePolicy
@@ -49,6 +49,7 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 from constructs import Construct
 
 from environments.config.waf import IpAllowList, IpDenyList, WafConfig, WafLogFilter, ip_versions
+from modules.alarms import WafMetrics
 from modules.naming import Naming
 from modules.refs import RestApiRef
 from modules.waf_rules import IpSetArns, WafRuleSet, build_rule_set
@@ -59,42 +60,6 @@ SCOPE = "REGIONAL"
 REDACTED_HEADERS: tuple[str, ...] = ("x-api-key", "authorization")
 #: Log actions kept by WafLogFilter.BLOCKED_AND_COUNTED (EXCLUDED_AS_COUNT: managed sub-rules set to count).
 KEPT_LOG_ACTIONS: tuple[str, ...] = ("BLOCK", "COUNT", "EXCLUDED_AS_COUNT")
-
-
-@dataclass(frozen=True)
-class WafRuleMetric:
-    """One rule's CloudWatch metric.
-
-    rule_name: the rule's name in the web ACL. metric_name: the ``Rule`` dimension.
-    cloudwatch_metric: the metric a match increments (``BlockedRequests``,
-    ``CountedRequests`` or ``AllowedRequests``), which depends on the rule's action.
-    blocks: True when matches are blocked (alarm on spikes of these).
-    """
-
-    rule_name: str
-    metric_name: str
-    cloudwatch_metric: str
-    blocks: bool
-
-
-@dataclass(frozen=True)
-class WafMetrics:
-    """What an alarm on the web ACL needs. The ``Region`` dimension is the stack's region.
-
-    web_acl_name: the ``WebACL`` dimension. all_rules: the ``Rule`` dimension value
-    aggregating every rule (``ALL``). rules: one entry per rule, in priority order.
-    """
-
-    web_acl_name: str
-    rules: tuple[WafRuleMetric, ...]
-    namespace: str = "AWS/WAFV2"
-    all_rules: str = "ALL"
-
-    def rule(self, rule_name: str) -> WafRuleMetric:
-        for rule in self.rules:
-            if rule.rule_name == rule_name:
-                return rule
-        raise KeyError(f"no WAF rule {rule_name!r}; rules: {', '.join(r.rule_name for r in self.rules)}")
 
 
 class WebAcl(Construct):
@@ -168,17 +133,9 @@ class WebAcl(Construct):
         self.association = Wafv2WebAclAssociation(
             self, "association", resource_arn=api.stage_arn, web_acl_arn=self.web_acl.arn
         )
+        #: For modules.monitoring: the ``WebACL`` dimension and each rule's ``Rule`` dimension.
         self.metrics = WafMetrics(
-            web_acl_name=self.name,
-            rules=tuple(
-                WafRuleMetric(
-                    rule_name=rule.name,
-                    metric_name=rule.metric_name,
-                    cloudwatch_metric=rule.verdict.cloudwatch_metric,
-                    blocks=rule.verdict.value == "block",
-                )
-                for rule in self.rule_set.rules
-            ),
+            web_acl_name=self.name, rule_metric_names=tuple(rule.metric_name for rule in self.rule_set.rules)
         )
 
     def _ip_sets(self, kind: str, ip_list: IpAllowList | IpDenyList | None, naming: Naming) -> dict[int, str]:
