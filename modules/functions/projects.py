@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from .http import error, response, with_rate_limit
+from .http import authorizer_context, error, response, with_rate_limit
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
@@ -96,11 +96,7 @@ def create_project(event: Mapping[str, Any]) -> dict[str, Any]:
     except BadRequest as bad:
         return error(bad.status, bad.message)
     item = {"id": str(uuid.uuid4()), **project, "created_at": int(time.time())}
-    key_id = (
-        (event.get("requestContext") or {}).get("authorizer", {}).get("keyId")
-        if isinstance(event.get("requestContext"), Mapping)
-        else None
-    )
+    key_id = authorizer_context(event).get("keyId")
     if isinstance(key_id, str):
         item["created_by_key"] = key_id
     _client("dynamodb").put_item(
