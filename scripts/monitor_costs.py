@@ -82,8 +82,8 @@ def sparkline(values: Sequence[float]) -> str:
     if not values:
         return ""
     low, high = min(values), max(values)
-    if high == low:
-        return SPARK[len(SPARK) // 2] * len(values) if high else SPARK[0] * len(values)
+    if high == low:  # a flat line: mid-height, or the floor when there is no spend at all
+        return (SPARK[3] if high else SPARK[0]) * len(values)
     return "".join(SPARK[round((v - low) / (high - low) * (len(SPARK) - 1))] for v in values)
 
 
@@ -359,7 +359,7 @@ def main(argv: Sequence[str] | None = None, *, session=None, sleep: Callable[[fl
 
     session = session or boto3.Session()
     # Our own backoff (below) retries throttling; botocore's must not multiply the billed requests.
-    no_retries = Config(retries={"max_attempts": 1, "mode": "standard"})
+    no_retries = Config(retries={"total_max_attempts": 1, "mode": "standard"})
     try:
         if args.budget is not None:
             budget, source = args.budget, "--budget"
