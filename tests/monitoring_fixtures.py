@@ -51,6 +51,7 @@ def synth_monitoring(
     waf: WafMetrics | None = WAF,
     canary: CanaryMetrics | None = CANARY,
     region: str = REGION,
+    naming: Naming = NAMING,
 ) -> tuple[Synthesized, object]:
     """A minimal stack holding one Monitoring construct; returns its JSON and the construct."""
     from cdktf_cdktf_provider_aws.provider import AwsProvider
@@ -65,7 +66,7 @@ def synth_monitoring(
             stack,
             "monitoring",
             config=config,
-            naming=NAMING,
+            naming=naming,
             refs=refs,
             region=region,
             billing_provider=billing,
