@@ -41,7 +41,7 @@ RATE_LIMITED_BODY_KEY = "rate-limited"
 TOO_MANY_REQUESTS = 429
 #: The vendor of every AWS managed rule group.
 AWS_VENDOR = "AWS"
-#: Requests larger than API Gateway's 8 KB inspection limit: inspect the first 8 KB, then continue.
+#: Bodies larger than the inspection limit (16 KB by default for API Gateway): inspect the first part, then continue.
 BODY_OVERSIZE_HANDLING = "CONTINUE"
 
 

@@ -283,3 +283,13 @@ def test_environment_blocks_rate_limited_clients_with_429_when_blocking(env_rule
     else:
         assert action == {"count": {}}
     assert [body.key for body in rule_set.custom_response_bodies] == [RATE_LIMITED_BODY_KEY]
+
+
+def test_environment_never_blocks_bodies_the_api_accepts(env_rules) -> None:
+    """POST /api/projects takes JSON bodies up to MAX_BODY_BYTES; the core rule set's 8 KB body limit only counts."""
+    from modules.functions.projects import MAX_BODY_BYTES
+
+    _, config, _ = env_rules
+    assert MAX_BODY_BYTES > 8192
+    common = next(m for m in config.managed_rules if m.group is ManagedRuleGroup.COMMON)
+    assert ("SizeRestrictions_BODY", RuleAction.COUNT) in common.sub_rule_actions

@@ -467,9 +467,8 @@ class InjectionMatch:
     attack: XSS or SQLI.
     priority: evaluation order. Default: 60 for XSS, 61 for SQLI (after the managed groups).
     components: what to inspect; one statement per component, OR-ed. Default: body and query string.
-        The body is inspected up to API Gateway's 8 KB limit; larger bodies are inspected
-        in part (oversize handling CONTINUE), the common rule set's SizeRestrictions_BODY
-        covers the rest.
+        WAF inspects the first 16 KB of a body (API Gateway's default inspection limit) and
+        lets the rest through (oversize handling CONTINUE).
     text_transformations: applied in order before inspection. Default: URL decode, then HTML entity decode.
     action: COUNT or BLOCK. Default: the web ACL's ``mode``.
     name: the rule's name. Default: ``xss-match`` or ``sqli-match``.
@@ -514,11 +513,14 @@ class InjectionMatch:
 
 
 #: The seed's protections: IP reputation, known bad inputs (Log4j), the common rule set (XSS,
-#: size limits) and SQL injection; 1,127 WCU with the rate limit.
+#: size limits) and SQL injection; 1,127 WCU with the rate limit. The core rule set's
+#: SizeRestrictions_BODY (bodies over 8 KB) only counts: ``POST /api/projects`` accepts JSON
+#: bodies up to 64 kB and answers 413 itself above that, so blocking at 8 KB would reject
+#: valid requests. Every other sub-rule keeps AWS's action.
 DEFAULT_MANAGED_RULES: tuple[ManagedRules, ...] = (
     ManagedRules(ManagedRuleGroup.IP_REPUTATION),
     ManagedRules(ManagedRuleGroup.KNOWN_BAD_INPUTS),
-    ManagedRules(ManagedRuleGroup.COMMON),
+    ManagedRules(ManagedRuleGroup.COMMON, excluded_rules=("SizeRestrictions_BODY",)),
     ManagedRules(ManagedRuleGroup.SQLI),
 )
 
@@ -541,7 +543,7 @@ class WafConfig:
     rate_limit: per-IP rate limiting. Default: 2,000 requests per 300 s, the seed's limit;
         ``None`` removes it.
     managed_rules: AWS managed rule groups. Default: IP reputation, known bad inputs,
-        the common rule set and SQLi.
+        the common rule set (its 8 KB body limit only counts) and SQLi.
     geo_block: countries to block. Default: none.
     ip_allow_list / ip_deny_list: trusted / blocked networks. Default: none.
     injection_matches: explicit XSS/SQLi match statements. Default: none (the managed groups cover both).
