@@ -1,0 +1,168 @@
+"""scripts/estimate_costs.py: prices the synthesized JSON with the one dated price table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scripts import estimate_costs
+from scripts.estimate_costs import Assumptions, Estimate, canary_runs_per_month, estimate_lines
+from scripts.prices import DEFAULT_MAX_FIXED_SHARE, PRICES, PRICES_AS_OF
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "scripts" / "estimate_costs.py"
+
+
+def _rule(name: str) -> dict:
+    return {"name": name, "priority": 1}
+
+
+DOCUMENT = {
+    "resource": {
+        "aws_wafv2_web_acl": {"acl": {"name": "test-waf", "rule": [_rule(f"r{i}") for i in range(5)]}},
+        "aws_cloudwatch_dashboard": {f"d{i}": {"dashboard_name": f"d{i}"} for i in range(4)},
+        "aws_cloudwatch_metric_alarm": {
+            "a1": {"metric_name": "Errors", "period": 300},
+            "a2": {"metric_name": "Throttles", "period": 60},
+            "math": {
+                "metric_query": [
+                    {"id": "e", "metric": {"metric_name": "Errors", "period": 300}},
+                    {"id": "i", "metric": {"metric_name": "Invocations", "period": 300}},
+                    {"id": "t", "metric": {"metric_name": "Throttles", "period": 300}},
+                    {"id": "rate", "expression": "e / i * 100"},
+                ]
+            },
+            "fast": {"metric_name": "Errors", "period": 10},
+        },
+        "aws_cloudwatch_composite_alarm": {"c1": {}, "c2": {}},
+        "aws_synthetics_canary": {"c": {"name": "test-api", "schedule": {"expression": "rate(5 minutes)"}}},
+        "aws_secretsmanager_secret": {"s1": {}, "s2": {}},
+        "aws_kms_key": {"k": {}},
+        "aws_cloudwatch_log_group": {"l": {"name": "/aws/lambda/test", "retention_in_days": 30}},
+    }
+}
+
+
+def by_item(lines) -> dict[str, float]:
+    return {line.item: round(line.monthly_usd, 4) for line in lines}
+
+
+def test_every_priced_resource_kind() -> None:
+    lines = estimate_lines([DOCUMENT], Assumptions(requests_per_month=2_000_000, log_gb_per_group_per_month=1.0))
+    items = by_item(lines)
+    assert items["WAF web ACL test-waf"] == 5.00
+    assert items["WAF rules in test-waf"] == 5.00
+    assert items["WAF requests (2,000,000/month assumed)"] == 1.20
+    assert items["CloudWatch dashboards (4, first 3 free)"] == 3.00
+    assert items["Alarms, standard (2)"] == 0.20
+    assert items["Alarms, metric math (1, billed per metric)"] == 0.30  # 3 metrics, the expression is free
+    assert items["Alarms, high resolution"] == 0.30
+    assert items["Composite alarms"] == 1.00
+    assert items["Synthetics canary test-api (rate(5 minutes))"] == pytest.approx(10.368)
+    assert items["Secrets Manager secrets"] == 0.80
+    assert items["KMS customer-managed keys"] == 1.00
+    assert items["Log ingestion /aws/lambda/test"] == 0.50
+    assert items["Log storage /aws/lambda/test (30 d)"] == 0.03
+    fixed = {line.item for line in lines if line.fixed}
+    assert "WAF requests (2,000,000/month assumed)" not in fixed and "Log ingestion /aws/lambda/test" not in fixed
+    assert "Synthetics canary test-api (rate(5 minutes))" in fixed
+
+
+def test_a_five_minute_canary_alone_is_about_10_dollars() -> None:
+    line = estimate_costs.canary_line("alone", "rate(5 minutes)")
+    assert line.quantity == 8640
+    assert round(line.monthly_usd, 2) == 10.37
+    assert "a 5-minute canary alone is 8,640 runs x $0.0012 = $10.37/month" in estimate_costs.five_minute_canary_note()
+
+
+def test_canary_runs_per_month() -> None:
+    assert canary_runs_per_month("rate(5 minutes)") == 8640
+    assert canary_runs_per_month("rate(15 minutes)") == 2880
+    assert canary_runs_per_month("rate(1 hour)") == 720
+    with pytest.raises(ValueError, match="only rate"):
+        canary_runs_per_month("cron(0 * * * ? *)")
+
+
+def test_fixed_share_gate() -> None:
+    lines = tuple(estimate_lines([DOCUMENT], Assumptions()))
+    estimate = Estimate("t", budget_usd=50.0, max_fixed_share=0.8, lines=lines)
+    assert estimate.fixed_usd == pytest.approx(sum(line.monthly_usd for line in lines if line.fixed))
+    assert estimate.within_limit
+    assert not Estimate("t", budget_usd=20.0, max_fixed_share=0.8, lines=lines).within_limit
+    assert Estimate("t", budget_usd=20.0, max_fixed_share=0.8, lines=lines, gated=False).within_limit
+
+
+def test_prod_default_fits_the_seeds_50_dollars(synth_dir: Path, capsys) -> None:
+    code = estimate_costs.main(["--env", "prod", "--stacks-dir", str(synth_dir / "stacks")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    fixed_line = next(line for line in out.splitlines() if line.startswith("Fixed part: "))
+    assert fixed_line.endswith(f"of the $50.00 budget (limit {DEFAULT_MAX_FIXED_SHARE * 100:.0f}%): OK")
+    fixed_usd = float(fixed_line.split("$")[1].split()[0])
+    assert 10 < fixed_usd <= 50 * DEFAULT_MAX_FIXED_SHARE
+    # Every hardening cost that prod has shows up.
+    for item in (
+        "WAF web ACL",
+        "Alarms, standard",
+        "Synthetics canary agenticai-prod-api (rate(5 minutes))",
+        "Secrets Manager secrets",
+        "KMS customer-managed keys",
+        "Log ingestion",
+        "Total",
+    ):
+        assert item in out, item
+    assert "$10.37" in out
+
+
+def test_fails_when_the_fixed_part_exceeds_the_configured_share(synth_dir: Path, capsys) -> None:
+    code = estimate_costs.main(["--env", "prod", "--stacks-dir", str(synth_dir / "stacks"), "--max-fixed-share", "0.1"])
+    assert code == 1
+    assert "(limit 10%): OVER LIMIT" in capsys.readouterr().out
+
+
+def test_emulator_tier_is_not_gated(synth_dir: Path, capsys) -> None:
+    code = estimate_costs.main(
+        ["--env", "local", "--stacks-dir", str(synth_dir / "stacks"), "--max-fixed-share", "0.01"]
+    )
+    assert code == 0
+    assert "not gated (emulator tier, never billed)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--stacks-dir", "/nonexistent/stacks", "--env", "prod"], "cdk.tf.json not found; run `make synth` first"),
+        (["--max-fixed-share", "1.5"], "--max-fixed-share: got '1.5'; allowed: a fraction > 0 and <= 1"),
+        (["--requests-per-month", "many"], "--requests-per-month: got 'many'; allowed: a whole number"),
+        (["--env", "qa"], "unknown environment 'qa'"),
+    ],
+)
+def test_bad_input_exits_2_with_a_clear_message(args: list[str], message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, cwd=ROOT, timeout=60, check=False
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_price_table_is_dated_and_complete() -> None:
+    assert dt.date.fromisoformat(PRICES_AS_OF) <= dt.date.today()
+    assert {
+        "waf_web_acl",
+        "waf_rule",
+        "waf_requests",
+        "dashboard",
+        "alarm_metric",
+        "composite_alarm",
+        "canary_run",
+        "secret",
+        "kms_key",
+        "log_ingestion",
+        "log_storage",
+    } <= set(PRICES)
+    assert all(price.usd > 0 and price.unit for price in PRICES.values())
