@@ -363,3 +363,19 @@ def test_per_rule_action_overrides_the_mode() -> None:
     config = WafConfig(mode=RuleAction.COUNT, rate_limit=RateLimit(action=RuleAction.BLOCK))
     assert config.action_of(config.rate_limit) is RuleAction.BLOCK
     assert config.action_of(config.managed_rules[0]) is RuleAction.COUNT
+
+
+def test_readme_example_is_a_valid_config() -> None:
+    """The README's edge-protection example builds (and its capacity is what the table adds up to)."""
+    import re
+    from pathlib import Path
+
+    import environments.config as config_module
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Edge protection") :]
+    example = re.search(r"```python\n(waf=WafConfig\(.*?\n\))\n```", section, re.S).group(1)
+    namespace = {name: getattr(config_module, name) for name in config_module.__all__}
+    exec(example, namespace)  # noqa: S102 - our own README
+    # 1,127 default + 50 anonymous IP + 1 geo + 2 deny-list IP sets + 120 XSS on two components = 1,300
+    assert namespace["waf"].capacity_wcu == 1300

@@ -12,6 +12,7 @@ from environments.config.canary import CanaryConfig
 from environments.config.environment import EnvironmentConfig, StateConfig, Tier
 from environments.config.monitoring import AlarmThresholds, BurnRateWindow, MonitoringConfig, Severity, SloConfig
 from environments.config.waf import (
+    DEFAULT_MANAGED_RULES,
     GeoBlock,
     InjectionAttack,
     InjectionMatch,
@@ -28,6 +29,7 @@ from environments.config.waf import (
 )
 
 __all__ = [
+    "DEFAULT_MANAGED_RULES",
     "AlarmThresholds",
     "ApiConfig",
     "ExistingApiConfig",
