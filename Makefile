@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 TF_RC = $(shell $(PY) scripts/tf_cli_config.py build/terraform)
 TERRAFORM = TF_CLI_CONFIG_FILE="$(TF_RC)" terraform
 
-.PHONY: help venv synth test test-python test-node cost lint bench plan apply golden cdktf-synth clean
+.PHONY: help venv synth test test-python test-node cost lint bench plan apply golden runbook cdktf-synth clean
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -40,6 +40,9 @@ test-python: $(STAMP) node_modules/.installed
 
 golden: $(STAMP) ## Regenerate the golden snapshots (review the diff!)
 	$(PY) -m pytest tests/test_golden.py --update-goldens
+
+runbook: $(STAMP) ## Regenerate docs/RUNBOOK.md from the alarm specs (commit it)
+	$(PY) scripts/generate_runbook.py
 
 lint: $(STAMP) ## ruff
 	$(PY) -m ruff check .
