@@ -43,8 +43,14 @@ def test_pitr_restore_to_a_new_table(aws) -> None:
 
     # 2. aws dynamodb restore-table-to-point-in-time --source-table-name <table>
     #      --target-table-name <table>-restored --restore-date-time <time>
+    #      --sse-specification-override Enabled=true,SSEType=KMS
     target = f"{source}-restored"
-    dynamodb.restore_table_to_point_in_time(SourceTableName=source, TargetTableName=target, RestoreDateTime=earliest)
+    dynamodb.restore_table_to_point_in_time(
+        SourceTableName=source,
+        TargetTableName=target,
+        RestoreDateTime=earliest,
+        SSESpecificationOverride={"Enabled": True, "SSEType": "KMS"},
+    )
     # 3. aws dynamodb wait table-exists --table-name <table>-restored
     dynamodb.get_waiter("table_exists").wait(TableName=target, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
     items = dynamodb.scan(TableName=target)["Items"]
