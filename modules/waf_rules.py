@@ -52,13 +52,6 @@ class Verdict(enum.Enum):
     COUNT = "count"
     BLOCK = "block"
 
-    @property
-    def cloudwatch_metric(self) -> str:
-        """The AWS/WAFV2 metric a match of this rule increments."""
-        return {Verdict.ALLOW: "AllowedRequests", Verdict.COUNT: "CountedRequests", Verdict.BLOCK: "BlockedRequests"}[
-            self
-        ]
-
     @classmethod
     def of(cls, action: RuleAction) -> Verdict:
         return cls(action.value)

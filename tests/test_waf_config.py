@@ -379,3 +379,41 @@ def test_readme_example_is_a_valid_config() -> None:
     exec(example, namespace)  # noqa: S102 - our own README
     # 1,127 default + 50 anonymous IP + 1 geo + 2 deny-list IP sets + 120 XSS on two components = 1,300
     assert namespace["waf"].capacity_wcu == 1300
+
+
+def test_cli_reports_a_bad_waf_value_in_one_line_without_traceback(tmp_path) -> None:
+    """`python main.py --env prod` with a 30 s rate window in prod.py: exit 2, one line naming field and value."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    # Stands in for environments/prod.py: the same import, with one bad value.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import importlib.abc, importlib.util, sys\n"
+        "class BadProd(importlib.abc.MetaPathFinder, importlib.abc.Loader):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        return importlib.util.spec_from_loader(name, self) if name == 'environments.prod' else None\n"
+        "    def create_module(self, spec):\n"
+        "        return None\n"
+        "    def exec_module(self, module):\n"
+        "        from environments.config import RateLimit, WafConfig\n"
+        "        WafConfig(rate_limit=RateLimit(window_seconds=30))\n"
+        "sys.meta_path.insert(0, BadProd())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(root / "main.py"), "--env", "prod", "--outdir", str(tmp_path / "out")],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{root}"},
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "error: environment 'prod': waf.rate_limit.window_seconds: got 30; allowed: one of 60, 120, 300, 600"
+    )
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
