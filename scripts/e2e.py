@@ -45,6 +45,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from scripts.tf_cli_config import find_provider_mirror, write_cli_config  # noqa: E402
+from tests.e2e.tls_moto import TlsMotoServer  # noqa: E402
 from tests.emulator import MotoServer  # noqa: E402
 
 #: moto's fixed account id: every resource the emulator creates lives in it.
@@ -65,7 +66,9 @@ class StepFailed(RuntimeError):
 class Terraform:
     """The real terraform binary, with the offline provider mirror and an emulator environment."""
 
-    def __init__(self, env: dict[str, str], binary: str | None = None) -> None:
+    def __init__(self, env: dict[str, str], binary: str | None = None, log_dir: Path | None = None) -> None:
+        self.log_dir = log_dir
+        self.runs = 0
         binary = binary or shutil.which("terraform")
         if binary is None:
             raise StepFailed("terraform is not on PATH (Terraform >= 1.10 is required)")
@@ -86,10 +89,15 @@ class Terraform:
             timeout=timeout,
             check=False,
         )
+        self.runs += 1
+        if self.log_dir is not None:  # every command's full output, for the post-mortem
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            name = f"{self.runs:02d}-{cwd.name}-{args[0]}.log"
+            (self.log_dir / name).write_text(f"$ terraform {' '.join(args)}\n{result.stdout}\n{result.stderr}")
         if check and result.returncode not in ok_codes:
             raise StepFailed(
                 f"terraform {' '.join(args)} in {cwd} exited {result.returncode}:\n"
-                f"{_tail(result.stdout)}\n{_tail(result.stderr)}"
+                f"{_changes(result.stdout)}{_tail(result.stdout)}\n{_tail(result.stderr)}"
             )
         return result
 
@@ -211,6 +219,19 @@ def prepare_offline_plan(stack_dir: Path, target: Path, *, account_id: str = EMU
     return target
 
 
+def check_tls_only_policy(s3, bucket: str) -> str:
+    """The state bucket's policy must deny non-TLS requests (the emulator honours it: see tests.e2e.tls_moto)."""
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    denies = [
+        statement
+        for statement in policy.get("Statement", [])
+        if statement.get("Effect") == "Deny" and "aws:SecureTransport" in json.dumps(statement.get("Condition", {}))
+    ]
+    if not denies:
+        raise StepFailed(f"s3://{bucket} has no TLS-only Deny statement: {policy}")
+    return "TLS-only bucket policy in place"
+
+
 def lock_key(state_key: str) -> str:
     """The object S3-native locking (``use_lockfile``) writes next to the state while a lock is held."""
     return f"{state_key}.tflock"
@@ -239,6 +260,7 @@ def boto3_client(service: str, server: MotoServer, region: str):
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
         aws_session_token=env["AWS_SESSION_TOKEN"],
+        verify=env.get("AWS_CA_BUNDLE", True),
     )
 
 
@@ -283,6 +305,12 @@ class Progress:
 # --------------------------------------------------------------------------- the pipeline
 
 
+def _changes(plan_output: str) -> str:
+    """The ``# <address> will be ...`` headers of a plan, so a failure names every changed resource."""
+    headers = [line.strip() for line in plan_output.splitlines() if line.lstrip().startswith("# ")]
+    return "".join(f"{h}\n" for h in headers)
+
+
 def _tail(text: str, lines: int = 40) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
@@ -302,7 +330,8 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
     progress = Progress(total=13)
     progress.stream = stream
     outdir = workdir / "cdktf.out"
-    server = MotoServer(log_path=workdir / "moto.log")
+    # HTTPS, so the stacks' TLS-only bucket policies behave as on AWS (see tests/e2e/tls_moto.py).
+    server = TlsMotoServer(workdir / "tls", log_path=workdir / "moto.log")
     try:
         with progress.step("synthesize local and prod") as notes:
             synth_main.synth(["local", "prod"], outdir)
@@ -311,7 +340,7 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
         with progress.step("start the moto server") as notes:
             server.start()
             notes.append(server.url)
-        tf = Terraform(emulator_env(server, local.region))
+        tf = Terraform(emulator_env(server, local.region), log_dir=workdir / "logs")
         s3 = boto3_client("s3", server, local.state.region or local.region)
 
         bootstrap = stacks / "bootstrap-local"
@@ -323,6 +352,7 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
             if local.state.bucket not in buckets:
                 raise StepFailed(f"state bucket {local.state.bucket} not in the emulator: {buckets}")
             notes.append(f"s3://{local.state.bucket}")
+            notes.append(check_tls_only_policy(s3, local.state.bucket))
 
         stack = stacks / "local"
         with progress.step("init local with the S3 backend on the emulator"):
@@ -397,7 +427,7 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
 
         with progress.step("prod: full plan against the emulator (local backend)") as notes:
             prod = load("prod")
-            prod_tf = Terraform(emulator_env(server, prod.region))
+            prod_tf = Terraform(emulator_env(server, prod.region), log_dir=workdir / "logs")
             copy = prepare_offline_plan(stacks / "prod", workdir / "prod-plan")
             prod_tf.run(copy, "init", "-input=false", "-no-color")
             result = prod_tf.run(

@@ -1,0 +1,386 @@
+#!/usr/bin/env python3
+"""Read-only posture check of a deployed environment, through boto3.
+
+    terraform -chdir=cdktf.out/stacks/prod output -json > prod-outputs.json
+    python scripts/verify_deployment.py --env prod --outputs prod-outputs.json
+
+Works against a real account (the usual AWS credential chain; it only calls Describe/Get/List)
+and against the emulator (``make e2e`` sets ``AWS_ENDPOINT_URL``). Resources come from the stack
+outputs where the stack exports them, otherwise they are found by the environment's name prefix.
+Expected values (usage-plan limits, whether WAF is on) come from ``environments/<env>.py``.
+
+Checks: the web ACL is associated with the stage; PITR on every table; versioning and default
+encryption on every bucket (the environment's state bucket included); every alarm has actions;
+the usage-plan limits equal the configured ones; the gateway responses are customized; every
+SNS topic is KMS-encrypted. A check whose resource the environment does not create (e.g. WAF
+switched off) is SKIP with the reason, never PASS.
+
+Exit status: 0 when nothing failed, 1 when a check failed, 2 on bad input or no AWS access.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
+
+#: Gateway responses that must not be API Gateway's defaults: the generic 4XX/5XX bodies, and the
+#: ones the front door produces itself (missing/invalid key, authorizer denial, throttling, WAF).
+REQUIRED_GATEWAY_RESPONSES: tuple[str, ...] = ("DEFAULT_4XX", "DEFAULT_5XX")
+
+
+class UsageError(Exception):
+    """Bad input or no AWS access: exit 2 with one clear line."""
+
+
+@dataclass(frozen=True)
+class Result:
+    check: str
+    target: str
+    status: str
+    detail: str
+
+
+@dataclass
+class Deployment:
+    """What to check: from the outputs when exported, else discovered by name prefix."""
+
+    env: str
+    region: str
+    name_prefix: str
+    state_bucket: str
+    waf_enabled: bool
+    usage_plan: Any  # environments.config.auth.UsagePlanConfig
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def output(self, *names: str) -> Any:
+        for name in names:
+            if name in self.outputs and self.outputs[name] not in (None, "", [], {}):
+                return self.outputs[name]
+        return None
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def load_outputs(path: Path | None) -> dict[str, Any]:
+    """``terraform output -json`` ({name: {"value": ...}}) or a plain {name: value} mapping."""
+    if path is None:
+        return {}
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text()
+    except OSError as error:
+        raise UsageError(f"--outputs: cannot read {path}: {error.strerror}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"--outputs: {path} is not JSON ({error.msg} at line {error.lineno})") from None
+    if not isinstance(document, dict):
+        raise UsageError(f"--outputs: got a JSON {type(document).__name__}; expected an object of outputs")
+    return {k: v["value"] if isinstance(v, dict) and "value" in v else v for k, v in document.items()}
+
+
+def load_deployment(env: str, outputs: dict[str, Any], region: str | None) -> Deployment:
+    from environments import EnvironmentConfigError, UnknownEnvironmentError, load
+
+    try:
+        config = load(env)
+    except (UnknownEnvironmentError, EnvironmentConfigError) as error:
+        raise UsageError(f"--env: {error}") from None
+    return Deployment(
+        env=env,
+        region=region or config.region,
+        name_prefix=config.name_prefix,
+        state_bucket=config.state.bucket,
+        waf_enabled=config.waf.enabled,
+        usage_plan=config.auth.usage_plan,
+        outputs=outputs,
+    )
+
+
+# --------------------------------------------------------------------------- AWS
+
+
+class Aws:
+    """boto3 clients, created once per service and region."""
+
+    def __init__(self, region: str) -> None:
+        import boto3
+
+        self.session = boto3.session.Session(region_name=region)
+        self.region = region
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def __call__(self, service: str, region: str | None = None):
+        key = (service, region or self.region)
+        if key not in self._clients:
+            self._clients[key] = self.session.client(service, region_name=key[1])
+        return self._clients[key]
+
+
+def _pages(client, operation: str, key: str, **kwargs) -> list[Any]:
+    items: list[Any] = []
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        items += page.get(key, [])
+    return items
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [str(v) for v in value.values()]
+    return [str(v) for v in value]
+
+
+def _rest_api(aws: Aws, dep: Deployment) -> tuple[str, str] | None:
+    """(rest_api_id, stage_name), from the outputs or the API named ``<prefix>-api``."""
+    api_id = dep.output("rest_api_id", "api_id")
+    stage = dep.output("stage_name", "api_stage_name")
+    apigw = aws("apigateway")
+    if api_id is None:
+        matches = [a for a in _pages(apigw, "get_rest_apis", "items") if a["name"].startswith(dep.name_prefix)]
+        if not matches:
+            return None
+        api_id = matches[0]["id"]
+    if stage is None:
+        stages = apigw.get_stages(restApiId=api_id).get("item", [])
+        if not stages:
+            return None
+        stage = stages[0]["stageName"]
+    return str(api_id), str(stage)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_web_acl(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    name = "web ACL on stage"
+    if not dep.waf_enabled:
+        yield Result(name, "-", SKIP, f"waf.enabled is off in environments/{dep.env}.py")
+        return
+    api = _rest_api(aws, dep)
+    if api is None:
+        yield Result(name, "-", FAIL, f"no REST API/stage found for prefix {dep.name_prefix}")
+        return
+    api_id, stage = api
+    arn = f"arn:aws:apigateway:{dep.region}::/restapis/{api_id}/stages/{stage}"
+    acl = aws("wafv2").get_web_acl_for_resource(ResourceArn=arn).get("WebACL")
+    expected = dep.output("web_acl_arn")
+    if acl is None:
+        yield Result(name, f"{api_id}/{stage}", FAIL, "no web ACL associated")
+    elif expected and acl["ARN"] != expected:
+        yield Result(name, f"{api_id}/{stage}", FAIL, f"associated {acl['ARN']}, expected {expected}")
+    else:
+        yield Result(name, f"{api_id}/{stage}", PASS, acl["Name"])
+
+
+def check_tables_pitr(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    name = "table PITR"
+    dynamodb = aws("dynamodb")
+    tables = _as_list(dep.output("table_names", "tables"))
+    if not tables:
+        tables = [t for t in _pages(dynamodb, "list_tables", "TableNames") if t.startswith(dep.name_prefix)]
+    if not tables:
+        yield Result(name, "-", FAIL, f"no DynamoDB table found for prefix {dep.name_prefix}")
+    for table in tables:
+        description = dynamodb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+        status = description.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus", "DISABLED")
+        yield Result(name, table, PASS if status == "ENABLED" else FAIL, f"point-in-time recovery {status}")
+
+
+def check_buckets(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    from botocore.exceptions import ClientError
+
+    s3 = aws("s3")
+    buckets = _as_list(dep.output("bucket_names", "buckets"))
+    if not buckets:
+        buckets = [b["Name"] for b in s3.list_buckets().get("Buckets", []) if b["Name"].startswith(dep.name_prefix)]
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if dep.state_bucket in existing and dep.state_bucket not in buckets:
+        buckets.append(dep.state_bucket)
+    if not buckets:
+        yield Result("bucket versioning", "-", FAIL, f"no S3 bucket found for prefix {dep.name_prefix}")
+        return
+    for bucket in buckets:
+        versioning = s3.get_bucket_versioning(Bucket=bucket).get("Status", "Disabled")
+        yield Result("bucket versioning", bucket, PASS if versioning == "Enabled" else FAIL, versioning)
+        try:
+            rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ServerSideEncryptionConfigurationNotFoundError":
+                raise
+            rules = []
+        algorithms = sorted(
+            {r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm", "") for r in rules} - {""}
+        )
+        yield Result(
+            "bucket encryption", bucket, PASS if algorithms else FAIL, ", ".join(algorithms) or "no default encryption"
+        )
+
+
+def check_alarm_actions(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    name = "alarm actions"
+    regions = dict.fromkeys([dep.region, "us-east-1"])  # billing alarms live in us-east-1
+    count = 0
+    for region in regions:
+        cloudwatch = aws("cloudwatch", region)
+        pages = cloudwatch.get_paginator("describe_alarms").paginate(
+            AlarmNamePrefix=dep.name_prefix, AlarmTypes=["MetricAlarm", "CompositeAlarm"]
+        )
+        for page in pages:
+            for alarm in page.get("MetricAlarms", []) + page.get("CompositeAlarms", []):
+                count += 1
+                actions = alarm.get("AlarmActions", [])
+                ok = bool(actions) and alarm.get("ActionsEnabled", True)
+                detail = f"{len(actions)} action(s)" if ok else "no alarm actions (or actions disabled)"
+                yield Result(name, alarm["AlarmName"], PASS if ok else FAIL, detail)
+    if count == 0:
+        yield Result(name, "-", FAIL, f"no alarm named {dep.name_prefix}*")
+
+
+def check_usage_plan(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    name = "usage-plan limits"
+    apigw = aws("apigateway")
+    api = _rest_api(aws, dep)
+    wanted = _as_list(dep.output("usage_plan_ids", "usage_plan_id"))
+    plans = [
+        p
+        for p in _pages(apigw, "get_usage_plans", "items")
+        if (p["id"] in wanted)
+        or (not wanted and api is not None and any(s.get("apiId") == api[0] for s in p.get("apiStages", [])))
+        or (not wanted and api is None and p.get("name", "").startswith(dep.name_prefix))
+    ]
+    if not plans:
+        yield Result(name, "-", FAIL, "no usage plan attached to the API stage")
+        return
+    expected = dep.usage_plan
+    want = {
+        "rate": float(expected.rate_limit_per_second),
+        "burst": int(expected.burst_limit),
+        "quota": int(expected.quota_limit),
+        "period": expected.quota_period.value,
+    }
+    for plan in plans:
+        throttle, quota = plan.get("throttle", {}), plan.get("quota", {})
+        got = {
+            "rate": float(throttle.get("rateLimit", 0)),
+            "burst": int(throttle.get("burstLimit", 0)),
+            "quota": int(quota.get("limit", 0)),
+            "period": quota.get("period", ""),
+        }
+        stages = [f"{s.get('apiId')}/{s.get('stage')}" for s in plan.get("apiStages", [])]
+        problems = [f"{k} {got[k]!r} != {want[k]!r}" for k in want if got[k] != want[k]]
+        if api is not None and f"{api[0]}/{api[1]}" not in stages:
+            problems.append(f"not attached to {api[0]}/{api[1]} (stages: {', '.join(stages) or 'none'})")
+        detail = "; ".join(problems) or (f"{got['rate']:g}/s burst {got['burst']}, {got['quota']} per {got['period']}")
+        yield Result(name, plan.get("name", plan["id"]), FAIL if problems else PASS, detail)
+
+
+def check_gateway_responses(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    name = "gateway responses"
+    api = _rest_api(aws, dep)
+    if api is None:
+        yield Result(name, "-", FAIL, f"no REST API found for prefix {dep.name_prefix}")
+        return
+    items = aws("apigateway").get_gateway_responses(restApiId=api[0]).get("items", [])
+    customized = {r["responseType"]: r for r in items if not r.get("defaultResponse", False)}
+    for response_type in REQUIRED_GATEWAY_RESPONSES:
+        ok = response_type in customized
+        yield Result(name, response_type, PASS if ok else FAIL, "customized" if ok else "API Gateway default")
+    for response_type in sorted(set(customized) - set(REQUIRED_GATEWAY_RESPONSES)):
+        status = customized[response_type].get("statusCode", "-")
+        yield Result(name, response_type, PASS, f"customized (status {status})")
+
+
+def check_topic_encryption(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    name = "SNS topic encryption"
+    topics = _as_list(dep.output("alert_topic_arns", "topic_arns"))
+    if not topics:
+        for region in dict.fromkeys([dep.region, "us-east-1"]):
+            topics += [
+                t["TopicArn"]
+                for t in _pages(aws("sns", region), "list_topics", "Topics")
+                if t["TopicArn"].rsplit(":", 1)[-1].startswith(dep.name_prefix)
+            ]
+    if not topics:
+        yield Result(name, "-", FAIL, f"no SNS topic named {dep.name_prefix}*")
+    for arn in topics:
+        attributes = aws("sns", arn.split(":")[3]).get_topic_attributes(TopicArn=arn)["Attributes"]
+        key = attributes.get("KmsMasterKeyId", "")
+        yield Result(name, arn.rsplit(":", 1)[-1], PASS if key else FAIL, key or "not encrypted")
+
+
+CHECKS: tuple[Callable[[Aws, Deployment], Iterable[Result]], ...] = (
+    check_web_acl,
+    check_tables_pitr,
+    check_buckets,
+    check_alarm_actions,
+    check_usage_plan,
+    check_gateway_responses,
+    check_topic_encryption,
+)
+
+
+def run_checks(aws: Aws, dep: Deployment) -> list[Result]:
+    from botocore.exceptions import ClientError
+
+    results: list[Result] = []
+    for check in CHECKS:
+        try:
+            results += list(check(aws, dep))
+        except ClientError as error:  # one failing API call fails its check, not the whole report
+            info = error.response.get("Error", {})
+            label = check.__name__.removeprefix("check_").replace("_", " ")
+            results.append(Result(label, "-", FAIL, f"{info.get('Code', 'error')}: {info.get('Message', error)}"))
+    return results
+
+
+def format_table(results: Sequence[Result]) -> str:
+    headers = ("check", "resource", "result", "detail")
+    rows = [(r.check, r.target, r.status, r.detail) for r in results]
+    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(3)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers[:3], widths, strict=True)) + "  " + headers[3]]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3] for row in rows]
+    counts = {s: sum(r.status == s for r in results) for s in (PASS, FAIL, SKIP)}
+    lines.append(f"{counts[PASS]} passed, {counts[FAIL]} failed, {counts[SKIP]} skipped")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--env", required=True, help="environment name (its config gives the expected values)")
+    parser.add_argument("--outputs", type=Path, help="`terraform output -json` of the stack (a file, or - for stdin)")
+    parser.add_argument("--region", help="override the environment's region")
+    args = parser.parse_args(argv)
+    try:
+        dep = load_deployment(args.env, load_outputs(args.outputs), args.region)
+        from botocore.exceptions import BotoCoreError, NoCredentialsError
+
+        try:
+            results = run_checks(Aws(dep.region), dep)
+        except NoCredentialsError:
+            raise UsageError("no AWS credentials found (configure a profile, SSO or environment credentials)") from None
+        except BotoCoreError as error:
+            raise UsageError(f"cannot reach AWS: {error}") from None
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(format_table(results))
+    return 1 if any(r.status == FAIL for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

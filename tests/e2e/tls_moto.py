@@ -1,0 +1,159 @@
+"""moto over TLS, with the one bucket-policy fix the hardened stacks need (``make e2e``).
+
+Every bucket this project creates carries a TLS-only policy: ``Deny s3:*`` when
+``aws:SecureTransport`` is ``false``. moto 5.2 evaluates bucket-policy conditions only for
+``StringEquals``; any other operator (``Bool`` here) is ignored, so the Deny applies to *every*
+object request and the state file, Lambda packages etc. become unreadable. AWS applies it only to
+plain-HTTP requests.
+
+So the e2e emulator is served over HTTPS (a throw-away self-signed certificate, trusted through
+``AWS_CA_BUNDLE`` by the provider, the S3 backend and boto3), and before moto evaluates a bucket
+policy, statements conditioned on ``aws:SecureTransport`` are resolved against the transport: this
+server only speaks TLS, so ``aws:SecureTransport`` is ``true`` and the TLS-only Deny does not apply,
+exactly as on AWS. Every other statement goes to moto unchanged.
+
+    python -m tests.e2e.tls_moto -H 127.0.0.1 -p PORT -c CERT -k KEY
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.emulator import TEST_CREDENTIALS, MotoServer
+
+#: What this server's requests carry: it only accepts TLS connections.
+REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
+
+
+def _condition_holds(condition: dict, context: dict[str, str]) -> bool | None:
+    """True/False for a condition made only of Bool tests on keys in ``context``; None otherwise."""
+    if set(condition) != {"Bool"}:
+        return None
+    tests = condition["Bool"]
+    if not set(tests) <= set(context):
+        return None
+    for key, expected in tests.items():
+        values = expected if isinstance(expected, list) else [expected]
+        if context[key].lower() not in {str(v).lower() for v in values}:
+            return False
+    return True
+
+
+def resolve_transport_conditions(policy: dict, context: dict[str, str] = REQUEST_CONTEXT) -> dict:
+    """The policy without the statements whose transport condition does not hold for this request."""
+    statements = policy.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    kept = []
+    for statement in statements:
+        holds = _condition_holds(statement.get("Condition", {}), context) if statement.get("Condition") else None
+        if holds is False:
+            continue  # on AWS a statement whose condition is false does not apply
+        if holds is True:
+            statement = {k: v for k, v in statement.items() if k != "Condition"}
+        kept.append(statement)
+    return {**policy, "Statement": kept}
+
+
+def patch_moto() -> None:
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self, action: str, resource: str):
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = resolve_transport_conditions(json.loads(self.policy.decode()))
+        if not policy["Statement"]:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission
+
+
+def write_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (valid one day) and its key."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "agenticai e2e emulator")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = directory / "emulator.crt", directory / "emulator.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+class TlsMotoServer(MotoServer):
+    """:class:`MotoServer` over HTTPS with :func:`patch_moto` applied; clients trust it via AWS_CA_BUNDLE."""
+
+    def __init__(self, cert_dir: Path, port: int | None = None, log_path: Path | None = None) -> None:
+        super().__init__(port=port, log_path=log_path)
+        self.cert, self.key = write_certificate(cert_dir)
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def env(self, region: str = "us-east-1") -> dict[str, str]:
+        return {**super().env(region), "AWS_CA_BUNDLE": str(self.cert)}
+
+    def start(self, timeout: float = 60) -> TlsMotoServer:
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        command = [sys.executable, "-m", "tests.e2e.tls_moto", "-H", "127.0.0.1", "-p", str(self.port)]
+        self.process = subprocess.Popen(
+            [*command, "-c", str(self.cert), "-k", str(self.key)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**_environ(), **TEST_CREDENTIALS},
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        context = ssl.create_default_context(cafile=str(self.cert))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"moto server exited with {self.process.returncode} during start-up")
+            try:
+                with urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=2, context=context):  # noqa: S310
+                    return self
+            except OSError:
+                time.sleep(0.1)  # polling readiness, not synchronizing on time
+        self.stop()
+        raise RuntimeError(f"moto server on port {self.port} did not answer within {timeout} s")
+
+
+def _environ() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+if __name__ == "__main__":
+    patch_moto()
+    from moto.server import main
+
+    main(sys.argv[1:])
