@@ -39,6 +39,8 @@ _PERCENTILE = re.compile(r"p(\d{1,2}(\.\d{1,2})?|100)")
 _EXTENDED_MATH_STAT = re.compile(r"(PR|TC|TM|TS|WM|IQM)\(\s*[\d.]*\s*:\s*[\d.]*\s*\)|IQM")
 ALARM_NAME_LIMIT = MAX_LENGTHS["alarm"]
 DESCRIPTION_LIMIT = 1024
+#: In the description of an alarm without actions (an SLO window whose composite alarm notifies).
+SILENT_MARKER = "Actions: none by design."
 #: A metric alarm may read at most 10 metrics in its metric math.
 MAX_MATH_METRICS = 10
 _KEY = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -310,7 +312,9 @@ class AlarmFactory(Construct):
 
     def description(self, spec: AlarmSpec | CompositeAlarmSpec, condition: str) -> str:
         severity = spec.severity.value.upper()
-        text = f"[{severity}] {spec.title}: {condition}. {spec.summary} Runbook: {self.runbook_url}#{spec.key}"
+        # Posture checks (scripts/verify_deployment.py) recognise deliberately silent alarms by this marker.
+        silent = f" {SILENT_MARKER}" if isinstance(spec, AlarmSpec) and not spec.notify else ""
+        text = f"[{severity}] {spec.title}: {condition}. {spec.summary}{silent} Runbook: {self.runbook_url}#{spec.key}"
         if len(text) > DESCRIPTION_LIMIT:
             raise AlarmSpecError(spec.key, "description", len(text), f"at most {DESCRIPTION_LIMIT} characters")
         return text

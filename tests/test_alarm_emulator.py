@@ -28,7 +28,8 @@ def applied(terraform, moto_server, tmp_path_factory: pytest.TempPathFactory):
     env = {**moto_server.env("us-east-1"), "AWS_EC2_METADATA_DISABLED": "true"}
     terraform.run(work, "init", "-input=false", "-no-color", env=env)
     terraform.run(work, "apply", "-auto-approve", "-input=false", "-no-color", env=env, timeout=300)
-    return monitoring, moto_server
+    plan = terraform.run(work, "plan", "-detailed-exitcode", "-input=false", "-no-color", env=env, check=False)
+    return monitoring, moto_server, plan
 
 
 def client(server, service: str):
@@ -46,7 +47,7 @@ def client(server, service: str):
 
 
 def test_every_alarm_spec_is_an_alarm_in_the_emulator(applied) -> None:
-    monitoring, server = applied
+    monitoring, server, _ = applied
     cloudwatch = client(server, "cloudwatch")
     alarms = cloudwatch.describe_alarms(AlarmNamePrefix=f"{PREFIX}-", MaxRecords=100)["MetricAlarms"]
     assert {a["AlarmName"] for a in alarms} == {f"{PREFIX}-{s.key}" for s in monitoring.specs}
@@ -60,7 +61,7 @@ def test_every_alarm_spec_is_an_alarm_in_the_emulator(applied) -> None:
 
 
 def test_topics_are_encrypted_and_subscribed(applied) -> None:
-    _, server = applied
+    _, server, _ = applied
     sns = client(server, "sns")
     arn = f"arn:aws:sns:us-east-1:123456789012:{PREFIX}-alerts-critical"
     attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
@@ -73,10 +74,16 @@ def test_topics_are_encrypted_and_subscribed(applied) -> None:
 
 
 def test_dashboard_exists_with_the_typed_body(applied) -> None:
-    monitoring, server = applied
+    monitoring, server, _ = applied
     body = json.loads(client(server, "cloudwatch").get_dashboard(DashboardName=f"{PREFIX}-overview")["DashboardBody"])
     assert [w["properties"].get("title") for w in body["widgets"]] == [
         w.title for w in monitoring.dashboard.body.widgets
     ]
     alarms = next(w for w in body["widgets"] if w["type"] == "alarm")["properties"]["alarms"]
     assert all(arn.startswith(f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{PREFIX}-") for arn in alarms)
+
+
+def test_second_plan_is_empty(applied) -> None:
+    """No perpetual diff: policies, dashboard body and metric math read back exactly as written."""
+    *_, plan = applied
+    assert plan.returncode == 0, plan.stdout[-3000:]

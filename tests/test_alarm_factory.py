@@ -226,6 +226,8 @@ def test_m_of_n_alarm() -> None:
 def test_spec_without_notify_has_no_actions() -> None:
     alarm = synth_specs(spec(notify=False)).resource("aws_cloudwatch_metric_alarm")
     assert alarm["alarm_actions"] == [] and alarm["ok_actions"] == []
+    assert "Server errors. Actions: none by design. Runbook:" in alarm["alarm_description"]
+    assert "by design" not in synth_specs(spec()).resource("aws_cloudwatch_metric_alarm")["alarm_description"]
 
 
 def test_composite_alarm_requires_every_member_and_depends_on_them() -> None:
