@@ -13,7 +13,8 @@ Objectives, from the seed's success metrics (targets are config values, ``SloCon
 * latency: ``100 - PR(:threshold)`` of API ``Latency`` = % of requests slower than the
   threshold (percentile rank), budget ``100 - latency_target`` (p95 < 1 s = 5 % budget).
 * error rate: ``100 * sum(Errors) / sum(Invocations)`` over every API function, budget
-  ``100 - error_rate_target``.
+  ``100 - error_rate_target``. A metric-math alarm reads at most 10 metrics, so this covers up to
+  5 functions; a sixth gives a clear ``AlarmSpecError`` at synth time.
 
 When ``composite_alarms_enabled`` is off (the emulator cannot create composite alarms), the
 window alarms are still created and the **long-window alarm notifies on its own**. Trade-off:
