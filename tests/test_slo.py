@@ -137,3 +137,14 @@ def test_rejects_target_of_100_percent() -> None:
         ValueError, match=r"^monitoring.slo.availability_target_percent: got 100; allowed: a target below"
     ):
         SloConfig(availability_target_percent=100)
+
+
+def test_rejects_more_functions_than_one_alarm_can_read() -> None:
+    from modules.alarm_factory import AlarmSpecError
+    from modules.refs import FunctionRef
+
+    functions = tuple(FunctionRef(f"f{i}", f"agenticai-test-f{i}", f"arn:f{i}") for i in range(6))
+    with pytest.raises(
+        AlarmSpecError, match=r"^alarm 'slo-error-rate-fast-long': metrics: got 12; allowed: at most 10"
+    ):
+        build_slo_specs(CONFIG, replace(REFS, functions=functions))
