@@ -63,9 +63,15 @@ class ComparisonOperator(enum.Enum):
 
     @property
     def symbol(self) -> str:
-        return {"GreaterThanThreshold": ">", "GreaterThanOrEqualToThreshold": ">=", "LessThanThreshold": "<"}.get(
-            self.value, "<="
-        )
+        return _SYMBOLS[self]
+
+
+_SYMBOLS = {
+    ComparisonOperator.GREATER_THAN: ">",
+    ComparisonOperator.GREATER_THAN_OR_EQUAL: ">=",
+    ComparisonOperator.LESS_THAN: "<",
+    ComparisonOperator.LESS_THAN_OR_EQUAL: "<=",
+}
 
 
 class TreatMissingData(enum.Enum):
@@ -150,6 +156,9 @@ class MathExpression:
             raise AlarmSpecError(alarm, "metric ids", tuple(ids), "distinct ids")
         for metric in self.metrics:
             metric.validate(alarm, in_math=True)
+        periods = sorted({m.period_seconds for m in self.metrics})
+        if len(periods) > 1:
+            raise AlarmSpecError(alarm, "metric periods", tuple(periods), "one period for every metric of the alarm")
         for found in set(re.findall(r"\b[a-z][a-zA-Z0-9_]*\b", self.expression)) - set(ids):
             if found not in _MATH_FUNCTIONS:
                 raise AlarmSpecError(alarm, "expression", self.expression, f"ids from {', '.join(ids)} ({found!r})")

@@ -255,3 +255,15 @@ def test_specs_are_frozen_data() -> None:
         s.threshold = 1  # type: ignore[misc]
     assert replace(s, threshold=20).threshold == 20
     assert json.dumps(dict(s.metric.dimensions))  # plain, serialisable data
+
+
+def test_rejects_metric_math_with_mixed_periods() -> None:
+    metrics = (Metric("N", "A", "Sum", period_seconds=300, id="a"), Metric("N", "B", "Sum", period_seconds=60, id="b"))
+    rejects(
+        r"^alarm 'api-5xx': metric periods: got \(60, 300\); allowed: one period for every metric of the alarm$",
+        lambda: spec(metric=MathExpression("a / b", metrics, "x")),
+    )
+
+
+def test_comparison_symbols() -> None:
+    assert [c.symbol for c in ComparisonOperator] == [">", ">=", "<", "<="]
