@@ -145,6 +145,28 @@ class AgenticAiStack(TerraformStack):
                 self.front_door.rate_limits_table,
             ),
         )
+        self._outputs()
+
+    def _outputs(self) -> None:
+        """What operators and ``scripts/verify_deployment.py`` read with ``terraform output -json``."""
+        api = self.refs.api
+        buckets = [b.name for b in self.refs.buckets]
+        if self.canary is not None:
+            buckets.append(self.canary.artifact_bucket.id)
+        topics = [*self.monitoring.topics.topics.values(), *self.monitoring.cost_topics.topics.values()]
+        outputs = {
+            "rest_api_id": (api.rest_api_id, "The REST API being hardened"),
+            "stage_name": (api.stage_name, "The hardened stage"),
+            "invoke_url": (api.invoke_url, "The stage's base URL"),
+            "table_names": ([t.name for t in self.refs.tables], "DynamoDB tables (PITR on each)"),
+            "bucket_names": (buckets, "S3 buckets (versioned and encrypted)"),
+            "usage_plan_ids": ([self.front_door.usage_plan.id], "The front door's usage plan"),
+            "alert_topic_arns": ([t.arn for t in topics], "KMS-encrypted SNS alert topics"),
+        }
+        if self.waf is not None:
+            outputs["web_acl_arn"] = (self.waf.web_acl.arn, "The regional web ACL on the stage")
+        for name, (value, description) in outputs.items():
+            TerraformOutput(self, name, value=value, description=description)
 
 
 class BootstrapStack(TerraformStack):

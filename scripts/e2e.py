@@ -52,6 +52,9 @@ from tests.emulator import MotoServer  # noqa: E402
 EMULATOR_ACCOUNT_ID = "123456789012"
 #: Terraform's graph walk width. The emulator is one process on a 2-core machine; the default 10 is fine.
 PARALLELISM = 10
+#: Outputs every environment stack exports (scripts/verify_deployment.py reads them).
+EXPECTED_OUTPUTS = ("rest_api_id", "stage_name", "invoke_url", "table_names", "bucket_names", "usage_plan_ids",
+                    "alert_topic_arns")  # fmt: skip
 #: What Terraform prints when it waits for "yes".
 APPROVAL_PROMPT = "Enter a value:"
 
@@ -112,6 +115,19 @@ class Terraform:
             start_new_session=True,  # its own process group, so a kill also reaches the provider plugin
         )
         return Interactive(process)
+
+    def start_logged(self, cwd: Path, log: Path, *args: str) -> subprocess.Popen[bytes]:
+        """Start terraform in the background with its output going to ``log`` (never a full pipe)."""
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "wb") as sink:
+            return subprocess.Popen(
+                [self.binary, f"-chdir={cwd}", *args],
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def init_s3(self, stack_dir: Path, backend_file: Path) -> None:
         self.run(stack_dir, "init", "-input=false", "-no-color", f"-backend-config={backend_file}")
@@ -249,6 +265,20 @@ def object_exists(s3, bucket: str, key: str) -> bool:
     return True
 
 
+def wait_for_object(s3, bucket: str, key: str, process: subprocess.Popen[bytes], timeout: float = 600) -> bool:
+    """True once ``key`` exists, False if ``process`` ends first (the object was never seen)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if object_exists(s3, bucket, key):
+            return True
+        try:
+            process.wait(timeout=0.1)  # wakes at once when the process ends
+            return object_exists(s3, bucket, key)
+        except subprocess.TimeoutExpired:
+            continue
+    raise StepFailed(f"neither s3://{bucket}/{key} nor the end of terraform within {timeout:.0f} s")
+
+
 def boto3_client(service: str, server: MotoServer, region: str):
     import boto3
 
@@ -358,29 +388,36 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
         with progress.step("init local with the S3 backend on the emulator"):
             tf.init_s3(stack, write_backend_config(workdir / "emulator.s3.tfbackend", endpoint=server.url))
 
-        with progress.step("plan") as notes:
-            result = tf.run(stack, "plan", "-input=false", "-no-color", "-detailed-exitcode", ok_codes=(0, 2))
+        with progress.step("plan -out") as notes:
+            result = tf.run(
+                stack, "plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=local.tfplan",
+                f"-parallelism={PARALLELISM}", ok_codes=(0, 2),
+            )  # fmt: skip
             if result.returncode != 2:
                 raise StepFailed("the first plan reported no changes: the local stack creates nothing")
             notes.append(next((ln for ln in result.stdout.splitlines() if ln.startswith("Plan:")), "changes"))
 
         lock = lock_key(local.state.key)
-        with progress.step("apply (lock object held while it runs)") as notes:
-            apply = tf.start(stack, "apply", "-no-color", f"-parallelism={PARALLELISM}")
+        with progress.step("apply the saved plan (lock object held while it runs)") as notes:
+            log = workdir / "logs" / "local-apply.log"
+            apply = tf.start_logged(stack, log, "apply", "-input=false", "-no-color", f"-parallelism={PARALLELISM}",
+                                    "local.tfplan")  # fmt: skip
             try:
-                apply.wait_for(APPROVAL_PROMPT)
-                if not object_exists(s3, local.state.bucket, lock):
-                    raise StepFailed(f"no s3://{local.state.bucket}/{lock} while the apply holds the lock")
-                notes.append(f"{lock} present during apply")
-                apply.answer("yes")
-                status = apply.finish()
+                seen = wait_for_object(s3, local.state.bucket, lock, apply)
+                status = apply.wait(timeout=900)
             finally:
-                apply.kill()
+                if apply.poll() is None:
+                    os.killpg(apply.pid, signal.SIGKILL)
+            output = log.read_text()
             if status != 0:
-                raise StepFailed(f"apply exited {status}:\n{_tail(apply.output)}")
+                raise StepFailed(f"apply exited {status}:\n{_tail(output)}")
+            if not seen:
+                raise StepFailed(f"s3://{local.state.bucket}/{lock} never appeared while the apply ran")
+            notes.append(f"{lock} present during apply")
             if object_exists(s3, local.state.bucket, lock):
                 raise StepFailed(f"s3://{local.state.bucket}/{lock} still exists after the apply")
             notes.append("gone after")
+            notes.append(next((ln for ln in output.splitlines() if ln.startswith("Apply complete!")), ""))
 
         with progress.step("second plan: no changes (-detailed-exitcode 0)"):
             result = tf.run(stack, "plan", "-input=false", "-no-color", "-detailed-exitcode", ok_codes=(0, 2))
@@ -395,6 +432,12 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
             if sorted(listed) != sorted(addresses) or not listed:
                 raise StepFailed(f"state list {listed} and show -json {addresses} disagree")
             outputs = values.get("outputs", {})
+            missing = sorted(set(EXPECTED_OUTPUTS) - set(outputs))
+            if missing:
+                raise StepFailed(f"terraform show -json has no output {', '.join(missing)}")
+            empty = sorted(k for k in EXPECTED_OUTPUTS if outputs[k].get("value") in (None, "", []))
+            if empty:
+                raise StepFailed(f"empty outputs after apply: {', '.join(empty)}")
             pulled = json.loads(tf.run(stack, "state", "pull").stdout)
             stored = json.loads(s3.get_object(Bucket=local.state.bucket, Key=local.state.key)["Body"].read())
             if (stored["lineage"], stored["serial"]) != (pulled["lineage"], pulled["serial"]):
@@ -416,7 +459,9 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
             notes.append(result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "")
 
         with progress.step("destroy"):
-            tf.run(stack, "destroy", "-auto-approve", "-input=false", "-no-color", f"-parallelism={PARALLELISM}")
+            # -refresh=false: the empty second plan has just proven state and emulator agree.
+            tf.run(stack, "destroy", "-auto-approve", "-input=false", "-no-color", "-refresh=false",
+                   f"-parallelism={PARALLELISM}")  # fmt: skip
 
         with progress.step("state is empty after destroy") as notes:
             listed = tf.state_list(stack)

@@ -34,9 +34,8 @@ if str(ROOT) not in sys.path:
 
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 
-#: Gateway responses that must not be API Gateway's defaults: the generic 4XX/5XX bodies, and the
-#: ones the front door produces itself (missing/invalid key, authorizer denial, throttling, WAF).
-REQUIRED_GATEWAY_RESPONSES: tuple[str, ...] = ("DEFAULT_4XX", "DEFAULT_5XX")
+#: In the description of an alarm that has no actions on purpose (modules.alarm_factory.SILENT_MARKER).
+SILENT_MARKER = "Actions: none by design."
 
 
 class UsageError(Exception):
@@ -61,6 +60,9 @@ class Deployment:
     state_bucket: str
     waf_enabled: bool
     usage_plan: Any  # environments.config.auth.UsagePlanConfig
+    usage_plan_name: str
+    #: response type -> status code (None: API Gateway's own) of every gateway response the front door sets.
+    gateway_responses: dict[str, int | None]
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def output(self, *names: str) -> Any:
@@ -97,6 +99,9 @@ def load_deployment(env: str, outputs: dict[str, Any], region: str | None) -> De
         config = load(env)
     except (UnknownEnvironmentError, EnvironmentConfigError) as error:
         raise UsageError(f"--env: {error}") from None
+    from modules.auth import gateway_responses  # the front door's own table of responses
+    from modules.auth_names import AuthNames
+
     return Deployment(
         env=env,
         region=region or config.region,
@@ -104,6 +109,8 @@ def load_deployment(env: str, outputs: dict[str, Any], region: str | None) -> De
         state_bucket=config.state.bucket,
         waf_enabled=config.waf.enabled,
         usage_plan=config.auth.usage_plan,
+        usage_plan_name=AuthNames.for_prefix(config.name_prefix).usage_plan,
+        gateway_responses={r.response_type: r.status_code for r in gateway_responses(config.auth.usage_plan)},
         outputs=outputs,
     )
 
@@ -232,23 +239,39 @@ def check_buckets(aws: Aws, dep: Deployment) -> Iterable[Result]:
 
 
 def check_alarm_actions(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    """Every alarm notifies: directly, or as the input of a composite alarm that notifies.
+
+    An alarm without actions whose description carries the alarm factory's "none by design" marker
+    (an SLO window whose composite is switched off) is SKIP, with its description as the reason.
+    """
     name = "alarm actions"
-    regions = dict.fromkeys([dep.region, "us-east-1"])  # billing alarms live in us-east-1
-    count = 0
-    for region in regions:
-        cloudwatch = aws("cloudwatch", region)
-        pages = cloudwatch.get_paginator("describe_alarms").paginate(
-            AlarmNamePrefix=dep.name_prefix, AlarmTypes=["MetricAlarm", "CompositeAlarm"]
+    alarms: list[dict] = []
+    for region in dict.fromkeys([dep.region, "us-east-1"]):  # billing alarms live in us-east-1
+        pages = (
+            aws("cloudwatch", region)
+            .get_paginator("describe_alarms")
+            .paginate(AlarmNamePrefix=dep.name_prefix, AlarmTypes=["MetricAlarm", "CompositeAlarm"])
         )
         for page in pages:
-            for alarm in page.get("MetricAlarms", []) + page.get("CompositeAlarms", []):
-                count += 1
-                actions = alarm.get("AlarmActions", [])
-                ok = bool(actions) and alarm.get("ActionsEnabled", True)
-                detail = f"{len(actions)} action(s)" if ok else "no alarm actions (or actions disabled)"
-                yield Result(name, alarm["AlarmName"], PASS if ok else FAIL, detail)
-    if count == 0:
+            alarms += page.get("MetricAlarms", []) + page.get("CompositeAlarms", [])
+    if not alarms:
         yield Result(name, "-", FAIL, f"no alarm named {dep.name_prefix}*")
+    notifying_composites = [
+        a for a in alarms if "AlarmRule" in a and a.get("AlarmActions") and a.get("ActionsEnabled", True)
+    ]
+    for alarm in alarms:
+        actions = alarm.get("AlarmActions", [])
+        alarm_name = alarm["AlarmName"]
+        if actions and alarm.get("ActionsEnabled", True):
+            yield Result(name, alarm_name, PASS, f"{len(actions)} action(s)")
+            continue
+        parents = [c["AlarmName"] for c in notifying_composites if f'"{alarm_name}"' in c["AlarmRule"]]
+        if parents:
+            yield Result(name, alarm_name, PASS, f"input of composite {parents[0]}, which notifies")
+        elif SILENT_MARKER in alarm.get("AlarmDescription", ""):
+            yield Result(name, alarm_name, SKIP, "no actions by design (its composite alarm is switched off)")
+        else:
+            yield Result(name, alarm_name, FAIL, "no alarm actions (or actions disabled)")
 
 
 def check_usage_plan(aws: Aws, dep: Deployment) -> Iterable[Result]:
@@ -259,12 +282,10 @@ def check_usage_plan(aws: Aws, dep: Deployment) -> Iterable[Result]:
     plans = [
         p
         for p in _pages(apigw, "get_usage_plans", "items")
-        if (p["id"] in wanted)
-        or (not wanted and api is not None and any(s.get("apiId") == api[0] for s in p.get("apiStages", [])))
-        or (not wanted and api is None and p.get("name", "").startswith(dep.name_prefix))
+        if (p["id"] in wanted) or (not wanted and p.get("name") == dep.usage_plan_name)
     ]
     if not plans:
-        yield Result(name, "-", FAIL, "no usage plan attached to the API stage")
+        yield Result(name, dep.usage_plan_name, FAIL, "usage plan not found")
         return
     expected = dep.usage_plan
     want = {
@@ -290,6 +311,7 @@ def check_usage_plan(aws: Aws, dep: Deployment) -> Iterable[Result]:
 
 
 def check_gateway_responses(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    """Each gateway response of the front door is customized, with the configured status code."""
     name = "gateway responses"
     api = _rest_api(aws, dep)
     if api is None:
@@ -297,12 +319,17 @@ def check_gateway_responses(aws: Aws, dep: Deployment) -> Iterable[Result]:
         return
     items = aws("apigateway").get_gateway_responses(restApiId=api[0]).get("items", [])
     customized = {r["responseType"]: r for r in items if not r.get("defaultResponse", False)}
-    for response_type in REQUIRED_GATEWAY_RESPONSES:
-        ok = response_type in customized
-        yield Result(name, response_type, PASS if ok else FAIL, "customized" if ok else "API Gateway default")
-    for response_type in sorted(set(customized) - set(REQUIRED_GATEWAY_RESPONSES)):
-        status = customized[response_type].get("statusCode", "-")
-        yield Result(name, response_type, PASS, f"customized (status {status})")
+    for response_type, status in sorted(dep.gateway_responses.items()):
+        response = customized.get(response_type)
+        if response is None:
+            yield Result(name, response_type, FAIL, "API Gateway default (not customized)")
+            continue
+        got = response.get("statusCode")
+        if status is not None and str(got) != str(status):
+            yield Result(name, response_type, FAIL, f"status {got}, expected {status}")
+            continue
+        content = ",".join(sorted(response.get("responseTemplates", {}))) or "no template"
+        yield Result(name, response_type, PASS, f"status {got or 'API Gateway default'}, {content}")
 
 
 def check_topic_encryption(aws: Aws, dep: Deployment) -> Iterable[Result]:

@@ -1,4 +1,10 @@
-"""moto over TLS, with the one bucket-policy fix the hardened stacks need (``make e2e``).
+"""moto over TLS, with two answers made AWS-exact for the hardened stacks (``make e2e``).
+
+1. TLS-only bucket policies (below).
+2. SQS ``RedrivePolicy``: moto returns it as ``json.dumps`` output with spaces, AWS returns compact
+   JSON. The provider stores the string verbatim, so every plan after the first shows a
+   "whitespace changes" update of the queue, which also defers every policy document that refers
+   to it. Here it is returned compact, as AWS does.
 
 Every bucket this project creates carries a TLS-only policy: ``Deny s3:*`` when
 ``aws:SecureTransport`` is ``false``. moto 5.2 evaluates bucket-policy conditions only for
@@ -75,6 +81,18 @@ def patch_moto() -> None:
         return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
 
     FakeBucket.get_permission = get_permission
+
+    from moto.sqs.models import Queue
+
+    moto_attributes = Queue.attributes.fget
+
+    def attributes(self) -> dict:
+        result = moto_attributes(self)
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    Queue.attributes = property(attributes)
 
 
 def write_certificate(directory: Path) -> tuple[Path, Path]:

@@ -1,0 +1,137 @@
+"""scripts/verify_deployment.py: clean errors on bad input, and real FAILs on a weak deployment.
+
+The full PASS path runs in ``make e2e`` against the applied ``local`` stack; here a moto server holds
+hand-made resources that are deliberately *not* hardened, then hardened one by one, so each check
+is shown to fail and to pass.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scripts import verify_deployment
+from scripts.e2e import boto3_client
+from tests.emulator import MotoServer
+
+PREFIX = "agenticai-local"
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    with MotoServer(log_path=tmp_path / "moto.log") as server:
+        for key, value in server.env(REGION).items():
+            monkeypatch.setenv(key, value)
+        yield server
+
+
+def rows(output: str) -> dict[tuple[str, str], str]:
+    """(check, resource) -> status, from the printed table."""
+    table = {}
+    for line in output.splitlines()[1:-1]:
+        parts = line.split()
+        for status in (verify_deployment.PASS, verify_deployment.FAIL, verify_deployment.SKIP):
+            if status in parts:
+                index = parts.index(status)
+                table[(" ".join(parts[: index - 1]), parts[index - 1])] = status
+    return table
+
+
+def test_rejects_unknown_environment(capsys) -> None:
+    assert verify_deployment.main(["--env", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --env: unknown environment 'nope'; valid environments: dev, staging, prod, local")
+    assert "Traceback" not in err
+
+
+def test_rejects_outputs_that_are_not_json(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "outputs.json"
+    bad.write_text("state_bucket = x")
+    assert verify_deployment.main(["--env", "local", "--outputs", str(bad)]) == 2
+    assert "--outputs: " in capsys.readouterr().err
+    assert verify_deployment.main(["--env", "local", "--outputs", str(tmp_path / "missing.json")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_outputs_accept_terraform_output_json(tmp_path: Path) -> None:
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps({"table_names": {"value": ["a", "b"], "type": ["list", "string"], "sensitive": False}}))
+    assert verify_deployment.load_outputs(path) == {"table_names": ["a", "b"]}
+
+
+def test_each_check_fails_on_a_weak_deployment_and_passes_once_hardened(emulator, capsys) -> None:
+    dynamodb = boto3_client("dynamodb", emulator, REGION)
+    s3 = boto3_client("s3", emulator, REGION)
+    sns = boto3_client("sns", emulator, REGION)
+    cloudwatch = boto3_client("cloudwatch", emulator, REGION)
+    table = f"{PREFIX}-projects"
+    bucket = f"{PREFIX}-artifacts"
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    s3.create_bucket(Bucket=bucket)
+    topic = sns.create_topic(Name=f"{PREFIX}-critical")["TopicArn"]
+    alarm = {
+        "AlarmName": f"{PREFIX}-errors",
+        "MetricName": "Errors",
+        "Namespace": "AWS/Lambda",
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "Threshold": 1,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+    }
+    cloudwatch.put_metric_alarm(**alarm)
+
+    assert verify_deployment.main(["--env", "local"]) == 1
+    weak = rows(capsys.readouterr().out)
+    assert weak[("table PITR", table)] == "FAIL"
+    assert weak[("bucket versioning", bucket)] == "FAIL"
+    assert weak[("alarm actions", f"{PREFIX}-errors")] == "FAIL"
+    assert weak[("SNS topic encryption", f"{PREFIX}-critical")] == "FAIL"
+    assert weak[("web ACL on stage", "-")] == "FAIL"  # no API at all
+    assert weak[("usage-plan limits", f"{PREFIX}-default")] == "FAIL"
+    assert weak[("gateway responses", "-")] == "FAIL"
+
+    dynamodb.update_continuous_backups(
+        TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]
+        },
+    )
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="KmsMasterKeyId", AttributeValue="alias/agenticai-local")
+    cloudwatch.put_metric_alarm(**alarm, AlarmActions=[topic])
+
+    assert verify_deployment.main(["--env", "local"]) == 1  # the API checks still fail
+    hardened = rows(capsys.readouterr().out)
+    assert hardened[("table PITR", table)] == "PASS"
+    assert hardened[("bucket versioning", bucket)] == "PASS"
+    assert hardened[("bucket encryption", bucket)] == "PASS"
+    assert hardened[("alarm actions", f"{PREFIX}-errors")] == "PASS"
+    assert hardened[("SNS topic encryption", f"{PREFIX}-critical")] == "PASS"
+
+
+def test_silent_alarm_by_design_is_skip_not_pass(emulator, capsys) -> None:
+    boto3_client("cloudwatch", emulator, REGION).put_metric_alarm(
+        AlarmName=f"{PREFIX}-slo-short-window",
+        AlarmDescription=f"Short burn-rate window. {verify_deployment.SILENT_MARKER}",
+        MetricName="Errors",
+        Namespace="AWS/Lambda",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    verify_deployment.main(["--env", "local"])
+    assert rows(capsys.readouterr().out)[("alarm actions", f"{PREFIX}-slo-short-window")] == "SKIP"
