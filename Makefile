@@ -15,7 +15,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 TF_RC = $(shell $(PY) scripts/tf_cli_config.py build/terraform)
 TERRAFORM = TF_CLI_CONFIG_FILE="$(TF_RC)" terraform
 
-.PHONY: help venv synth test test-python test-node cost lint bench plan apply golden runbook cdktf-synth clean
+.PHONY: help venv synth test test-python test-node cost lint bench plan apply golden runbook cdktf-synth clean e2e security
 
 help: ## List targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -30,7 +30,7 @@ venv: $(STAMP) ## Create .venv with the pinned dependencies
 synth: $(STAMP) ## Synthesize every environment into cdktf.out/stacks/
 	$(PY) main.py --outdir $(OUT)
 
-test: test-node test-python ## Run the whole suite (what CI runs)
+test: test-node test-python security e2e ## Run the whole suite (what CI runs)
 
 test-node: $(STAMP) ## The canary's check logic against a local HTTP server (node:test)
 	cd canary && node --test
@@ -44,9 +44,28 @@ golden: $(STAMP) ## Regenerate the golden snapshots (review the diff!)
 runbook: $(STAMP) ## Regenerate docs/RUNBOOK.md from the alarm specs (commit it)
 	$(PY) scripts/generate_runbook.py
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff, and the GitHub workflows against their schema
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+
+e2e: $(STAMP) ## bootstrap -> S3 state -> plan -> apply -> re-plan -> verify -> destroy on a moto server
+	$(PY) scripts/e2e.py
+
+# checkov pins an old boto3, so it lives in its own virtual environment, never in .venv.
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+SECURITY_OUT  := build/security/cdktf.out
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+security: $(STAMP) $(CHECKOV_STAMP) ## checkov on every synthesized stack (.checkov.yaml); fails on any failed check
+	rm -rf $(SECURITY_OUT)
+	$(PY) main.py --outdir $(SECURITY_OUT)
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --directory $(SECURITY_OUT)/stacks
 
 cost: synth ## Estimated monthly cost of every environment's hardening; fails over the fixed-cost limit
 	$(PY) scripts/estimate_costs.py --stacks-dir $(OUT)/stacks
