@@ -11,12 +11,14 @@ Steps (each printed with its duration):
  4. ``terraform init`` the ``local`` stack with its S3 backend pointed at the emulator through a
     ``-backend-config`` file written at init time; the provider reaches the emulator through
     ``AWS_ENDPOINT_URL`` and test credentials. Nothing about the emulator is synthesized;
- 5. plan (changes expected), apply (the ``.tflock`` object is checked while the apply waits for
-    approval, and checked gone afterwards), then a second plan with ``-detailed-exitcode`` = 0;
+ 5. ``plan -out`` (changes expected), apply of that saved plan (the ``.tflock`` object must appear
+    in the bucket while it runs and be gone afterwards), then a second plan with
+    ``-detailed-exitcode`` = 0;
  6. ``terraform state list`` and ``terraform show -json`` parsed, outputs included; the state
     object read straight from the emulator's bucket must match ``terraform state pull``;
  7. ``scripts/verify_deployment.py`` on the stack outputs;
- 8. destroy, then the state must hold no resources;
+ 8. destroy (``-refresh=false``: the empty second plan proved state and emulator agree), then the
+    state must hold no resources;
  9. ``terraform plan`` of the full ``prod`` stack against the emulator with a local backend (a
     copy of the stack with override files; see :func:`prepare_offline_plan`).
 
