@@ -281,6 +281,27 @@ def wait_for_object(s3, bucket: str, key: str, process: subprocess.Popen[bytes],
     raise StepFailed(f"neither s3://{bucket}/{key} nor the end of terraform within {timeout:.0f} s")
 
 
+def wait_for_state_bucket(s3, bucket: str, process: subprocess.Popen[bytes], timeout: float = 600) -> None:
+    """Return once ``bucket`` exists, versioned, with default encryption and a policy; fail if ``process`` fails."""
+    from botocore.exceptions import ClientError
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            versioned = s3.get_bucket_versioning(Bucket=bucket).get("Status") == "Enabled"
+            if versioned and s3.get_bucket_encryption(Bucket=bucket) and s3.get_bucket_policy(Bucket=bucket):
+                return
+        except ClientError:
+            pass  # not created yet
+        try:
+            status = process.wait(timeout=0.2)  # wakes at once if the apply ends
+        except subprocess.TimeoutExpired:
+            continue
+        if status != 0:
+            raise StepFailed(f"bootstrap apply exited {status} before the state bucket was ready")
+    raise StepFailed(f"s3://{bucket} was not ready within {timeout:.0f} s")
+
+
 def boto3_client(service: str, server: MotoServer, region: str):
     import boto3
 
@@ -359,9 +380,10 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
     from environments import load
 
     local = load("local")
-    progress = Progress(total=13)
+    progress = Progress(total=14)
     progress.stream = stream
     outdir = workdir / "cdktf.out"
+    background: list[subprocess.Popen[bytes]] = []  # killed at the end if still running
     # HTTPS, so the stacks' TLS-only bucket policies behave as on AWS (see tests/e2e/tls_moto.py).
     server = TlsMotoServer(workdir / "tls", log_path=workdir / "moto.log")
     try:
@@ -376,14 +398,19 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
         s3 = boto3_client("s3", server, local.state.region or local.region)
 
         bootstrap = stacks / "bootstrap-local"
-        with progress.step("bootstrap: init + apply (local state)") as notes:
+        with progress.step("bootstrap: init + apply (local state) until the state bucket is ready") as notes:
             state_path = workdir / "bootstrap.tfstate"
             tf.run(bootstrap, "init", "-input=false", "-no-color", f"-backend-config=path={state_path}")
-            tf.run(bootstrap, "apply", "-auto-approve", "-input=false", "-no-color", f"-parallelism={PARALLELISM}")
-            buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
-            if local.state.bucket not in buckets:
-                raise StepFailed(f"state bucket {local.state.bucket} not in the emulator: {buckets}")
-            notes.append(f"s3://{local.state.bucket}")
+            # The bucket is usable once it exists, versioned, encrypted and TLS-only; the provider then
+            # spends about a minute confirming the lifecycle configuration (ten consistent reads), so
+            # the apply finishes in the background and is checked before the second plan.
+            bootstrap_apply = tf.start_logged(
+                bootstrap, workdir / "logs" / "bootstrap-apply.log",
+                "apply", "-auto-approve", "-input=false", "-no-color", f"-parallelism={PARALLELISM}",
+            )  # fmt: skip
+            background.append(bootstrap_apply)
+            wait_for_state_bucket(s3, local.state.bucket, bootstrap_apply)
+            notes.append(f"s3://{local.state.bucket}: versioned, default encryption")
             notes.append(check_tls_only_policy(s3, local.state.bucket))
 
         stack = stacks / "local"
@@ -419,6 +446,13 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
             if object_exists(s3, local.state.bucket, lock):
                 raise StepFailed(f"s3://{local.state.bucket}/{lock} still exists after the apply")
             notes.append("gone after")
+            notes.append(next((ln for ln in output.splitlines() if ln.startswith("Apply complete!")), ""))
+
+        with progress.step("bootstrap apply finished (exit 0)") as notes:
+            status = bootstrap_apply.wait(timeout=600)
+            output = (workdir / "logs" / "bootstrap-apply.log").read_text()
+            if status != 0:
+                raise StepFailed(f"bootstrap apply exited {status}:\n{_tail(output)}")
             notes.append(next((ln for ln in output.splitlines() if ln.startswith("Apply complete!")), ""))
 
         with progress.step("second plan: no changes (-detailed-exitcode 0)"):
@@ -493,6 +527,10 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
         print(f"moto log: {server.log_path}", file=sys.stderr)
         return 1
     finally:
+        for process in background:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
         server.stop()
         print("\n" + progress.summary(), file=stream, flush=True)
     return 0
@@ -505,11 +543,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="agenticai-e2e-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    status = 1
     try:
-        return run(workdir.resolve())
+        status = run(workdir.resolve())
+        return status
     finally:
-        if args.keep or args.workdir:
-            print(f"working directory kept: {workdir}")
+        if args.keep or args.workdir or status != 0:  # a failure keeps the logs for the post-mortem
+            print(f"working directory kept: {workdir} (Terraform output in logs/, moto's in moto.log)")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
