@@ -515,10 +515,17 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
                 copy, "plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=prod.tfplan",
                 f"-parallelism={PARALLELISM}", ok_codes=(0, 2),
             )  # fmt: skip
+            if result.returncode != 2:
+                raise StepFailed("the prod plan reported no changes against an empty emulator")
             planned = json.loads(prod_tf.run(copy, "show", "-json", "prod.tfplan").stdout)
             creates = [c for c in planned.get("resource_changes", []) if c["change"]["actions"] == ["create"]]
             types = {c["type"] for c in creates}
-            notes.append(f"{len(creates)} to create, {len(types)} resource types")
+            synthesized = set(json.loads((stacks / "prod" / "cdk.tf.json").read_text()).get("resource", {}))
+            if synthesized - types:
+                raise StepFailed(f"resource types of prod missing from its plan: {sorted(synthesized - types)}")
+            applied = set(json.loads((stacks / "local" / "cdk.tf.json").read_text()).get("resource", {}))
+            notes.append(f"{len(creates)} to create, all {len(types)} resource types")
+            notes.append(f"only planned, not applied on the emulator: {', '.join(sorted(types - applied)) or 'none'}")
 
         with progress.step("stop the moto server"):
             server.stop()
