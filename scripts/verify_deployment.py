@@ -393,6 +393,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--region", help="override the environment's region")
     args = parser.parse_args(argv)
     try:
+        if args.region is not None:
+            from environments.config.base import AWS_REGIONS
+
+            if args.region not in AWS_REGIONS:
+                raise UsageError(f"--region: got {args.region!r}; allowed: one of {', '.join(AWS_REGIONS)}")
         dep = load_deployment(args.env, load_outputs(args.outputs), args.region)
         from botocore.exceptions import BotoCoreError, NoCredentialsError
 

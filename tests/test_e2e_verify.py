@@ -56,6 +56,11 @@ def test_rejects_outputs_that_are_not_json(tmp_path: Path, capsys) -> None:
     assert "cannot read" in capsys.readouterr().err
 
 
+def test_rejects_unknown_region(capsys) -> None:
+    assert verify_deployment.main(["--env", "local", "--region", "mars-1"]) == 2
+    assert capsys.readouterr().err.startswith("error: --region: got 'mars-1'; allowed: one of ")
+
+
 def test_outputs_accept_terraform_output_json(tmp_path: Path) -> None:
     path = tmp_path / "outputs.json"
     path.write_text(json.dumps({"table_names": {"value": ["a", "b"], "type": ["list", "string"], "sensitive": False}}))
