@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cdktf import S3Backend, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -75,12 +76,32 @@ class StateBucket(Construct):
 
     def __init__(self, scope: Construct, id: str, *, config: StateConfig) -> None:
         super().__init__(scope, id)
+        account = DataAwsCallerIdentity(self, "account").account_id
+        # An explicit key policy: the account administers the key and IAM policies grant its use
+        # (the state readers and writers: CI roles, operators). No service principal needs it.
+        key_policy = DataAwsIamPolicyDocument(
+            self,
+            "key-policy",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    sid="AccountAdministersKeyThroughIam",
+                    actions=["kms:*"],
+                    resources=["*"],  # in a key policy, "*" is this key
+                    principals=[
+                        DataAwsIamPolicyDocumentStatementPrincipals(
+                            type="AWS", identifiers=[f"arn:aws:iam::{account}:root"]
+                        )
+                    ],
+                )
+            ],
+        )
         self.kms_key = KmsKey(
             self,
             "key",
             description=f"Encrypts Terraform state in s3://{config.bucket}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
+            policy=key_policy.json,
         )
         self.bucket = S3Bucket(self, "bucket", bucket=config.bucket)
         S3BucketVersioningA(

@@ -106,13 +106,17 @@ def main(argv: list[str] | None = None) -> int:
         times = [t for t, _ in runs]
         peak_mib = max(r for _, r in runs) / 1024
         medians[name] = (statistics.median(times), peak_mib)
-        label = {"stock import": "(a) import cdktf_cdktf_provider_aws",
-                 "full synth": "(b) python main.py (all stacks)"}[name]
+        label = {
+            "stock import": "(a) import cdktf_cdktf_provider_aws",
+            "full synth": "(b) python main.py (all stacks)",
+        }[name]
         print(f"{label:<34}{statistics.median(times):>10.2f}{min(times):>8.2f}{max(times):>8.2f}{peak_mib:>14.0f}")
     ratio = medians["full synth"][0] / medians["stock import"][0]
     rss = medians["full synth"][1]
     print(f"ratio (b)/(a): {ratio:.3f}  (target < {RATIO_TARGET:.3f}: {'met' if ratio < RATIO_TARGET else 'MISSED'})")
-    print(f"peak RSS (b): {rss:.0f} MiB  (target <= {RSS_TARGET_MIB} MiB: {'met' if rss <= RSS_TARGET_MIB else 'MISSED'})")
+    print(
+        f"peak RSS (b): {rss:.0f} MiB  (target <= {RSS_TARGET_MIB} MiB: {'met' if rss <= RSS_TARGET_MIB else 'MISSED'})"
+    )
 
     for path in sorted((ROOT / "scripts").glob("bench_*.py")):
         module = importlib.import_module(f"scripts.{path.stem}")

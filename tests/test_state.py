@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -40,7 +41,19 @@ def test_bootstrap_state_bucket_is_hardened(env: str, stacks) -> None:
     bucket = stack.resource("aws_s3_bucket", bucket=config.state.bucket)
     assert "force_destroy" not in bucket or bucket["force_destroy"] is False
 
-    assert stack.resource("aws_kms_key")["enable_key_rotation"] is True
+    key = stack.resource("aws_kms_key")
+    assert key["enable_key_rotation"] is True
+    assert key["policy"].startswith("${data.aws_iam_policy_document.")
+    key_policy = next(
+        d
+        for d in stack.data_sources("aws_iam_policy_document")
+        if d["statement"][0]["sid"] == "AccountAdministersKeyThroughIam"
+    )
+    [principal] = key_policy["statement"][0]["principals"]
+    assert principal["type"] == "AWS"
+    assert re.fullmatch(
+        r"arn:aws:iam::\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:root", principal["identifiers"][0]
+    )
     assert stack.resource("aws_s3_bucket_versioning")["versioning_configuration"] == {"status": "Enabled"}
 
     sse = stack.resource("aws_s3_bucket_server_side_encryption_configuration")["rule"][0]
@@ -60,7 +73,9 @@ def test_bootstrap_state_bucket_is_hardened(env: str, stacks) -> None:
     ]
     assert rules["abort-incomplete-uploads"]["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]
 
-    policy = stack.data_sources("aws_iam_policy_document")[0]["statement"][0]
+    policy = next(
+        d for d in stack.data_sources("aws_iam_policy_document") if d["statement"][0]["sid"] == "DenyInsecureTransport"
+    )["statement"][0]
     assert policy["effect"] == "Deny"
     assert policy["condition"] == [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}]
     assert stack.resource("aws_s3_bucket_policy")["policy"].startswith("${data.aws_iam_policy_document.")
