@@ -25,7 +25,8 @@ CONFIG = EnvironmentConfig(
     state=StateConfig(bucket="agenticai-tfstate-111111111111-dev"),
     monitoring=MonitoringConfig(
         alert_emails=("agenticai-dev-alerts@example.com",),
-        monthly_budget_usd=20.0,
+        # The hardening alone is about $28/month fixed (WAF, alarms, keys, secrets: `make cost`).
+        monthly_budget_usd=40.0,
         # Development traffic is small and noisy: a few failures are a large share of it.
         thresholds=AlarmThresholds(lambda_error_rate_percent=10.0, api_5xx_count=20.0, api_latency_p95_ms=2000.0),
     ),

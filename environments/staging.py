@@ -21,7 +21,8 @@ CONFIG = EnvironmentConfig(
     state=StateConfig(bucket="agenticai-tfstate-222222222222-staging"),
     monitoring=MonitoringConfig(
         alert_emails=("agenticai-staging-alerts@example.com",),
-        monthly_budget_usd=30.0,
+        # The hardening alone is about $28/month fixed (WAF, alarms, keys, secrets: `make cost`).
+        monthly_budget_usd=40.0,
     ),
     waf=WafConfig(mode=RuleAction.COUNT),
     # Every 10 minutes ($5.18/month): production-like, at half the canary cost.

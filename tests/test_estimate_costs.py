@@ -118,6 +118,15 @@ def test_prod_default_fits_the_seeds_50_dollars(synth_dir: Path, capsys) -> None
     assert "$10.37" in out
 
 
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_every_billed_environment_fits_its_budget(env: str, synth_dir: Path, capsys) -> None:
+    """`make cost` passes: each environment's budget covers its hardening's fixed part."""
+    code = estimate_costs.main(["--env", env, "--stacks-dir", str(synth_dir / "stacks")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"(limit {DEFAULT_MAX_FIXED_SHARE * 100:.0f}%): OK" in out
+
+
 def test_fails_when_the_fixed_part_exceeds_the_configured_share(synth_dir: Path, capsys) -> None:
     code = estimate_costs.main(["--env", "prod", "--stacks-dir", str(synth_dir / "stacks"), "--max-fixed-share", "0.1"])
     assert code == 1
