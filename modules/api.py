@@ -53,6 +53,8 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
 from environments.config.api import ApiConfig, ExistingApiConfig
+from modules.iam import Permission
+from modules.kms import WRITE_ACTIONS, DataKey, KeyService
 from modules.naming import Naming
 from modules.packaging import Package
 from modules.refs import BucketRef, FunctionRef, QueueRef, RestApiRef, ServiceRefs, TableRef
@@ -86,19 +88,13 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Permission:
-    """One least-privilege IAM statement: actions on resources (Terraform expressions)."""
-
-    actions: tuple[str, ...]
-    resources: tuple[str, ...]
-
-
 class PythonFunction(Construct):
     """A Lambda function with its own role, log group (with retention) and X-Ray tracing.
 
     The role may only write to this function's log group, send X-Ray segments
-    (which have no resource-level permissions) and do what ``permissions`` lists.
+    (which have no resource-level permissions), decrypt its own environment
+    variables with ``data_key`` and do what ``permissions`` lists. The log group
+    and the environment variables are encrypted with ``data_key``.
     """
 
     def __init__(
@@ -115,10 +111,15 @@ class PythonFunction(Construct):
         environment: dict[str, str],
         permissions: tuple[Permission, ...] = (),
         role_name: str,
+        data_key: DataKey,
     ) -> None:
         super().__init__(scope, id)
         self.log_group = CloudwatchLogGroup(
-            self, "logs", name=f"/aws/lambda/{function_name}", retention_in_days=log_retention_days
+            self,
+            "logs",
+            name=f"/aws/lambda/{function_name}",
+            retention_in_days=log_retention_days,
+            kms_key_id=data_key.arn,
         )
         self.role = IamRole(self, "role", name=role_name, assume_role_policy=LAMBDA_ASSUME_ROLE_POLICY)
         statements = [
@@ -131,9 +132,7 @@ class PythonFunction(Construct):
                 sid="XRay", actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
             ),
         ]
-        statements += [
-            DataAwsIamPolicyDocumentStatement(actions=list(p.actions), resources=list(p.resources)) for p in permissions
-        ]
+        statements += [p.statement() for p in (*permissions, data_key.environment_permission(function_name))]
         self.policy_document = DataAwsIamPolicyDocument(self, "policy-document", statement=statements)
         self.policy = IamRolePolicy(self, "policy", role=self.role.id, policy=self.policy_document.json)
         self.function = LambdaFunction(
@@ -152,6 +151,7 @@ class PythonFunction(Construct):
             reserved_concurrent_executions=config.reserved_concurrency,
             tracing_config=LambdaFunctionTracingConfig(mode="Active" if config.tracing else "PassThrough"),
             environment=LambdaFunctionEnvironment(variables=environment) if environment else None,
+            kms_key_arn=data_key.arn,
             depends_on=[self.log_group, self.policy],
         )
 
@@ -182,7 +182,7 @@ class DemoApi(Construct):
     """The demo AgenticAI API: a REGIONAL REST API with one stage, three routes and their backends.
 
     Creates the artifacts bucket (which holds the Lambda package), the projects
-    table (on-demand, point-in-time recovery, encrypted), the projects queue and
+    table (on-demand, point-in-time recovery, encrypted with ``data_key``), the projects queue and
     its dead-letter queue (SSE), the ``projects`` and ``health`` functions and
     the API itself. Protected routes get the authorizer from
     :meth:`use_authorizer`; until then they are open (``authorization = NONE``).
@@ -202,10 +202,12 @@ class DemoApi(Construct):
         package: Package,
         log_retention_days: int,
         region: str,
+        data_key: DataKey,
     ) -> None:
         super().__init__(scope, id)
         self.config = config
         self.naming = naming
+        self.data_key = data_key
 
         self.bucket = S3Bucket(self, "artifacts", bucket=naming.name("artifacts", kind="s3_bucket"))
         self.code = upload_code(self, package=package, bucket=self.bucket.id)
@@ -218,7 +220,7 @@ class DemoApi(Construct):
             hash_key="id",
             attribute=[DynamodbTableAttribute(name="id", type="S")],
             point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
-            server_side_encryption=DynamodbTableServerSideEncryption(enabled=True),
+            server_side_encryption=DynamodbTableServerSideEncryption(enabled=True, kms_key_arn=data_key.arn),
         )
         self.dead_letter_queue = SqsQueue(
             self,
@@ -247,6 +249,7 @@ class DemoApi(Construct):
                 permissions=(
                     Permission(("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Scan"), (self.table.arn,)),
                     Permission(("sqs:SendMessage",), (self.queue.arn,)),
+                    data_key.use(WRITE_ACTIONS, via=(KeyService.DYNAMODB,)),
                 ),
             ),
             "health": self._function(
@@ -384,6 +387,7 @@ class DemoApi(Construct):
             log_retention_days=log_retention_days,
             environment=environment,
             permissions=permissions,
+            data_key=self.data_key,
         )
 
     def _redeployment_hash(self) -> str:
@@ -470,10 +474,18 @@ def build_api(
     package: Package,
     log_retention_days: int,
     region: str,
+    data_key: DataKey,
 ) -> DemoApi | ExistingApi:
-    """The demo API, or references to ``config.existing`` when set."""
+    """The demo API, or references to ``config.existing`` when set (which encrypts nothing: it creates no data)."""
     if config.existing is not None:
         return ExistingApi(scope, id, config=config.existing, package=package, region=region)
     return DemoApi(
-        scope, id, config=config, naming=naming, package=package, log_retention_days=log_retention_days, region=region
+        scope,
+        id,
+        config=config,
+        naming=naming,
+        package=package,
+        log_retention_days=log_retention_days,
+        region=region,
+        data_key=data_key,
     )

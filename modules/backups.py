@@ -18,9 +18,9 @@ What Terraform can manage depends on who owns the resource:
   cannot switch on PITR or SSE there. They are listed in ``unmanaged_tables`` /
   ``unmanaged_queues``, and ``scripts/verify_deployment.py`` checks them.
 
-Encryption uses the AWS-managed KMS keys (``aws/s3``, ``aws/dynamodb``): KMS
-encryption at rest with no key policy or IAM grants to keep in sync with every
-producer and consumer, and no $1/month per customer-managed key.
+Tables are encrypted with the environment's customer-managed data key
+(``modules.kms.DataKey``, which also encrypts log groups, secrets and function
+environments); buckets use SSE-KMS.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ from constructs import Construct
 
 from environments.config import BackupConfig
 from environments.config.backups import TableProtection
+from modules.kms import DataKey
 from modules.refs import BucketRef, QueueRef, ServiceRefs, TableRef
 
 
@@ -190,6 +191,8 @@ class DataProtection(Construct):
 
     managed_tables: the table resources this project created (their PITR, SSE and
         deletion protection are set here). Default: none, as for an existing API.
+    data_key: the environment's customer-managed key (``modules.kms.DataKey``) that
+        encrypts ``managed_tables``.
 
     Attributes: ``buckets`` (role -> :class:`BucketProtection`),
     ``table_protection`` (what each managed table got), and ``unmanaged_tables`` /
@@ -204,13 +207,14 @@ class DataProtection(Construct):
         *,
         config: BackupConfig,
         refs: ServiceRefs,
+        data_key: DataKey,
         managed_tables: Sequence[DynamodbTable] = (),
     ) -> None:
         super().__init__(scope, id)
         self.config = config
         self.table_protection = config.table_protection
         for table in managed_tables:
-            protect_table(table, self.table_protection)
+            protect_table(table, self.table_protection, data_key=data_key)
         self.buckets: dict[str, BucketProtection] = {
             bucket.role: BucketProtection(
                 self,
@@ -225,9 +229,8 @@ class DataProtection(Construct):
         self.unmanaged_queues: tuple[QueueRef, ...] = () if refs.managed else refs.queues
 
 
-def protect_table(table: DynamodbTable, protection: TableProtection) -> None:
-    """Point-in-time recovery, SSE with KMS (the AWS-managed ``aws/dynamodb`` key) and deletion protection."""
+def protect_table(table: DynamodbTable, protection: TableProtection, *, data_key: DataKey) -> None:
+    """Point-in-time recovery, SSE with the environment's data key and deletion protection."""
     table.put_point_in_time_recovery(enabled=protection.point_in_time_recovery)
-    # enabled without kms_key_arn = KMS with the AWS-managed aws/dynamodb key (not the default AWS-owned key).
-    table.put_server_side_encryption(enabled=True)
+    table.put_server_side_encryption(enabled=True, kms_key_arn=data_key.arn)
     table.deletion_protection_enabled = protection.deletion_protection

@@ -40,6 +40,7 @@ from constructs import Construct
 
 from environments.config import BackupConfig, CanaryConfig
 from modules.backups import BucketProtection
+from modules.kms import READ_ACTIONS, DataKey, KeyService
 from modules.naming import Naming
 from modules.refs import BucketRef, RestApiRef
 
@@ -110,6 +111,8 @@ class ApiCanary(Construct):
     the canary. ``api_key_secret`` is the Secrets Manager secret holding the
     canary's API key. Default: a new, empty secret ``<prefix>/canary/api-key``,
     filled by the key CLI (``scripts/``); Terraform never sees the value.
+    ``data_key`` (``modules.kms.DataKey``) encrypts that secret; the role may
+    decrypt with it through Secrets Manager only.
 
     Attributes: ``canary`` (its ``name`` is what the canary alarm's ``CanaryName``
     dimension uses), ``name``, ``artifact_bucket``, ``role``, ``api_key_secret``,
@@ -127,6 +130,7 @@ class ApiCanary(Construct):
         api: RestApiRef,
         package: CanaryPackage,
         api_key_secret: SecretsmanagerSecret | None = None,
+        data_key: DataKey,
     ) -> None:
         super().__init__(scope, id)
         self.config = config
@@ -138,6 +142,7 @@ class ApiCanary(Construct):
             name=f"{naming.prefix}/canary/api-key",
             description="API key the Synthetics canary sends as X-API-Key; set by the key CLI, never by Terraform",
             recovery_window_in_days=7,
+            kms_key_id=data_key.arn,
         )
 
         # force_destroy: run artifacts are disposable, and a non-empty bucket would block `terraform destroy`.
@@ -161,7 +166,7 @@ class ApiCanary(Construct):
             assume_role_policy=self._trust_policy().json,
         )
         self.role_policy = IamRolePolicy(
-            self, "policy", role=self.role.id, name="canary", policy=self._permissions().json
+            self, "policy", role=self.role.id, name="canary", policy=self._permissions(data_key).json
         )
 
         code = TerraformAsset(self, "code", path=str(package.path), type=AssetType.FILE)
@@ -210,7 +215,7 @@ class ApiCanary(Construct):
             ],
         )
 
-    def _permissions(self) -> DataAwsIamPolicyDocument:
+    def _permissions(self, data_key: DataKey) -> DataAwsIamPolicyDocument:
         """Only what a Synthetics run does: write its artifacts, log, publish its metrics, read one secret."""
         region = DataAwsRegion(self, "region")
         account = DataAwsCallerIdentity(self, "account")
@@ -243,5 +248,6 @@ class ApiCanary(Construct):
                     ],
                 ),
                 allow("ReadApiKey", ["secretsmanager:GetSecretValue"], [self.api_key_secret.arn]),
+                data_key.use(READ_ACTIONS, via=(KeyService.SECRETS_MANAGER,)).statement("DecryptApiKey"),
             ],
         )

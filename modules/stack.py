@@ -14,6 +14,7 @@ from modules.api import build_api
 from modules.auth import FrontDoor
 from modules.backups import DataProtection
 from modules.canary import ApiCanary, CanaryPackage, package_canary
+from modules.kms import DataKey
 from modules.monitoring import CanaryMetrics, Monitoring
 from modules.naming import Naming
 from modules.packaging import Package, build_package
@@ -59,6 +60,8 @@ class AgenticAiStack(TerraformStack):
         self.naming = Naming(config.name_prefix)
         self.provider = _provider(self, config, region=config.region)
         use_remote_state(self, config=config.state)
+        #: The customer-managed key of every log group, table, secret and function environment we create.
+        self.data_key = DataKey(self, "data-key", naming=self.naming)
         # The demo API, or references to an existing one (config.api.existing).
         self.api = build_api(
             self,
@@ -68,6 +71,7 @@ class AgenticAiStack(TerraformStack):
             package=lambda_package(),
             log_retention_days=config.log_retention_days,
             region=config.region,
+            data_key=self.data_key,
         )
         # API keys, the REQUEST authorizer, usage plan and JSON gateway responses.
         self.front_door = FrontDoor(
@@ -79,6 +83,7 @@ class AgenticAiStack(TerraformStack):
             function_config=config.api,
             naming=self.naming,
             log_retention_days=config.log_retention_days,
+            data_key=self.data_key,
         )
         self.api.use_authorizer(
             authorizer_id=self.front_door.authorizer.id,
@@ -100,6 +105,7 @@ class AgenticAiStack(TerraformStack):
                 api=self.refs.api,
                 package=canary_package(),
                 api_key_secret=self.front_door.canary_key_secret,
+                data_key=self.data_key,
             )
         #: The regional web ACL on the API stage (None when config.waf.enabled is off).
         self.waf: WebAcl | None = None
@@ -111,6 +117,7 @@ class AgenticAiStack(TerraformStack):
                 api=self.refs.api,
                 naming=self.naming,
                 log_retention_days=config.log_retention_days,
+                data_key=self.data_key,
             )
         # Billing metrics exist only in us-east-1, and an alarm can only notify a topic in its
         # own region: the billing alarm, its topics and the budget use this aliased provider.
@@ -138,6 +145,7 @@ class AgenticAiStack(TerraformStack):
             "backups",
             config=config.backups,
             refs=self.refs,
+            data_key=self.data_key,
             # The front door's tables are ours in both modes; the API's only when we created the API.
             managed_tables=(
                 *((self.api.table,) if self.refs.managed else ()),

@@ -50,6 +50,7 @@ from constructs import Construct
 
 from environments.config.waf import IpAllowList, IpDenyList, WafConfig, WafLogFilter, ip_versions
 from modules.alarms import WafMetrics
+from modules.kms import DataKey
 from modules.naming import Naming
 from modules.refs import RestApiRef
 from modules.waf_rules import IpSetArns, WafRuleSet, build_rule_set
@@ -67,6 +68,7 @@ class WebAcl(Construct):
 
     config: the rule set and mode. api: the stage to protect. naming: the environment's
     names. log_retention_days: how long WAF logs are kept (the environment's retention).
+    data_key: the environment's KMS key (``modules.kms.DataKey``) that encrypts the log group.
     """
 
     def __init__(
@@ -78,6 +80,7 @@ class WebAcl(Construct):
         api: RestApiRef,
         naming: Naming,
         log_retention_days: int,
+        data_key: DataKey,
     ) -> None:
         super().__init__(scope, id)
         self.config = config
@@ -114,6 +117,7 @@ class WebAcl(Construct):
             "log-group",
             name=f"aws-waf-logs-{naming.prefix}",
             retention_in_days=log_retention_days,
+            kms_key_id=data_key.arn,
         )
         self.log_resource_policy = self._log_resource_policy(naming)
         self.logging_configuration = Wafv2WebAclLoggingConfiguration(

@@ -33,6 +33,19 @@ def _by_name(stack: Synthesized, type_: str, key: str = "function_name") -> dict
     return {r[key]: r for r in stack.resources(type_)}
 
 
+#: The stack's data key (``modules.kms.DataKey``, id ``data-key``) as policies reference it.
+DATA_KEY_ARN = "${aws_kms_key.data-key_5D719C34.arn}"
+
+
+def _kms_uses(statements: list[dict]) -> set[tuple[str, tuple[str, ...]]]:
+    """(condition variable, actions) of each KMS statement."""
+    return {
+        (s["condition"][0]["variable"], tuple(s["actions"]))
+        for s in statements
+        if any(a.startswith("kms:") for a in s["actions"])
+    }
+
+
 # --- demo API, per environment ------------------------------------------------------------------
 
 
@@ -113,16 +126,27 @@ def test_each_role_may_touch_only_its_own_resources(env, stacks) -> None:
             assert "*" not in statement["resources"], (role, statement)
         resources = json.dumps(statements)
         assert resources.count("aws_cloudwatch_log_group.") == 1  # its own log group only
+        # KMS: only the data key, and only through a named service or for the function's own environment.
+        for statement in statements:
+            if any(a.startswith("kms:") for a in statement["actions"]):
+                assert statement["resources"] == [DATA_KEY_ARN], (role, statement)
+                assert len(statement["condition"]) == 1, (role, statement)
     projects = json.dumps(documents["projects-function"])
     assert "projects-table" in projects and "projects-queue" in projects and "keys-table" not in projects
     assert "secretsmanager" not in projects
+    assert _kms_uses(documents["projects-function"]) == {
+        ("kms:EncryptionContext:LambdaFunctionName", ("kms:Decrypt",)),
+        ("kms:ViaService", ("kms:Decrypt", "kms:GenerateDataKey")),
+    }
     health = documents["health-function"]
     assert {a for s in health for a in s["actions"]} == {
         "logs:CreateLogStream",
         "logs:PutLogEvents",
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
+        "kms:Decrypt",  # its environment variables, nothing else
     }
+    assert _kms_uses(health) == {("kms:EncryptionContext:LambdaFunctionName", ("kms:Decrypt",))}
     authorizer = json.dumps(documents["authorizer-function"])
     assert "keys-table" in authorizer and "rate-limits-table" in authorizer and "pepper" in authorizer
     assert "projects-table" not in authorizer and "sqs:" not in authorizer

@@ -8,6 +8,10 @@ import pytest
 
 from environments import ENVIRONMENTS, load
 from environments.config import BackupConfig, ConfigError, Tier
+from modules.naming import Naming
+
+#: The stack's data key (``modules.kms.DataKey`` with id ``data-key``), as tables reference it.
+DATA_KEY_ARN = "${aws_kms_key.data-key_5D719C34.arn}"
 
 BUCKET_REF = re.compile(r"^\$\{aws_s3_bucket\.([^.]+)\.(?:bucket|id)\}$")
 PROTECTIONS = (
@@ -104,7 +108,7 @@ def test_every_table_has_pitr_kms_and_the_configured_deletion_protection(env: st
     assert len(tables) >= 3  # projects, api keys, rate limits
     for table in tables:
         assert table["point_in_time_recovery"] == {"enabled": True}, table["name"]
-        assert table["server_side_encryption"] == {"enabled": True}, table["name"]
+        assert table["server_side_encryption"] == {"enabled": True, "kms_key_arn": DATA_KEY_ARN}, table["name"]
         assert table["deletion_protection_enabled"] is config.backups.deletion_protection, table["name"]
 
 
@@ -145,13 +149,15 @@ def _existing_refs():
 
 def test_existing_buckets_get_separate_protection_resources() -> None:
     from modules.backups import DataProtection
+    from modules.kms import DataKey
     from tests.synth import synth_scope
 
     refs = _existing_refs()
     built = {}
 
     def build(scope):
-        built["protection"] = DataProtection(scope, "backups", config=BackupConfig(), refs=refs)
+        data_key = DataKey(scope, "data-key", naming=Naming("legacy"))
+        built["protection"] = DataProtection(scope, "backups", config=BackupConfig(), refs=refs, data_key=data_key)
 
     stack = synth_scope(build)
     assert stack.count("aws_s3_bucket") == 0  # nothing of the existing API is created
@@ -171,6 +177,7 @@ def test_managed_tables_get_the_table_protection() -> None:
     from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable, DynamodbTableAttribute
 
     from modules.backups import DataProtection
+    from modules.kms import DataKey
     from modules.refs import RestApiRef, ServiceRefs
     from tests.synth import synth_scope
 
@@ -185,12 +192,17 @@ def test_managed_tables_get_the_table_protection() -> None:
         )
         refs = ServiceRefs(api=RestApiRef("a", "n", "s", "arn", "exec", "url"))
         DataProtection(
-            scope, "backups", config=BackupConfig(deletion_protection=True), refs=refs, managed_tables=(table,)
+            scope,
+            "backups",
+            config=BackupConfig(deletion_protection=True),
+            refs=refs,
+            data_key=DataKey(scope, "data-key", naming=Naming("t")),
+            managed_tables=(table,),
         )
 
     table = synth_scope(build).resource("aws_dynamodb_table", name="t1")
     assert table["point_in_time_recovery"] == {"enabled": True}
-    assert table["server_side_encryption"] == {"enabled": True}
+    assert table["server_side_encryption"] == {"enabled": True, "kms_key_arn": DATA_KEY_ARN}
     assert table["deletion_protection_enabled"] is True
 
 

@@ -89,6 +89,15 @@ def test_api_key_is_read_at_run_time_never_in_terraform(env: str, stacks) -> Non
     assert not [v for v in versions if secret_ref.group(1) in v["secret_id"]]
 
 
+def secret_of(stack, canary: dict) -> dict:
+    """The secret resource whose ARN the canary reads its key from."""
+    key = re.fullmatch(
+        r"\$\{aws_secretsmanager_secret\.([^.]+)\.arn\}",
+        canary["run_config"]["environment_variables"]["API_KEY_SECRET_ID"],
+    ).group(1)
+    return stack.document["resource"]["aws_secretsmanager_secret"][key]
+
+
 @pytest.mark.parametrize("env", WITH_CANARY)
 def test_role_is_least_privilege(env: str, stacks) -> None:
     stack = stacks[env]
@@ -110,6 +119,7 @@ def test_role_is_least_privilege(env: str, stacks) -> None:
         "WriteLogs",
         "PublishCanaryMetrics",
         "ReadApiKey",
+        "DecryptApiKey",
     }
     for statement in statements.values():
         assert statement["effect"] == "Allow"
@@ -118,6 +128,13 @@ def test_role_is_least_privilege(env: str, stacks) -> None:
     assert statements["ReadApiKey"]["actions"] == ["secretsmanager:GetSecretValue"]
     assert statements["ReadApiKey"]["resources"] == [canary["run_config"]["environment_variables"]["API_KEY_SECRET_ID"]]
     assert statements["WriteLogs"]["resources"][0].endswith(f":log-group:/aws/lambda/cwsyn-{canary['name']}-*")
+    # The secret is encrypted with the data key: decrypt with that key only, and only through Secrets Manager.
+    decrypt = statements["DecryptApiKey"]
+    assert decrypt["actions"] == ["kms:Decrypt"] and decrypt["resources"] == ["${aws_kms_key.data-key_5D719C34.arn}"]
+    assert secret_of(stack, canary)["kms_key_id"] == decrypt["resources"][0]
+    [condition] = decrypt["condition"]
+    assert condition["variable"] == "kms:ViaService" and len(condition["values"]) == 1
+    assert condition["values"][0].startswith("secretsmanager.${data.aws_region.")
     # Only the two actions with no resource-level permissions get "*", and metrics are namespace-scoped.
     star = {sid for sid, s in statements.items() if s["resources"] == ["*"]}
     assert star == {"ListBucketsForSynthetics", "PublishCanaryMetrics"}
@@ -161,6 +178,7 @@ def test_canary_alarm_fires_after_two_failed_runs(env: str, stacks) -> None:
 
 def test_start_canary_is_configurable() -> None:
     from modules.canary import ApiCanary
+    from modules.kms import DataKey
     from modules.refs import RestApiRef
     from tests.synth import synth_scope
 
@@ -176,6 +194,7 @@ def test_start_canary_is_configurable() -> None:
             naming=Naming("agenticai-test"),
             api=api,
             package=package,
+            data_key=DataKey(scope, "data-key", naming=Naming("agenticai-test")),
         )
 
     stack = synth_scope(build)
@@ -185,7 +204,9 @@ def test_start_canary_is_configurable() -> None:
     assert canary["run_config"]["environment_variables"]["API_BASE_URL"] == api.invoke_url
     assert canary["run_config"]["environment_variables"]["REQUEST_TIMEOUT_MS"] == "3000"
     # Without a secret from the front door, the construct creates the empty container itself.
-    assert stack.resource("aws_secretsmanager_secret")["name"] == "agenticai-test/canary/api-key"
+    secret = stack.resource("aws_secretsmanager_secret")
+    assert secret["name"] == "agenticai-test/canary/api-key"
+    assert secret["kms_key_id"] == "${aws_kms_key.data-key_5D719C34.arn}"
     assert "secret_string" not in json.dumps(stack.document)
 
 

@@ -64,13 +64,20 @@ FULL = WafConfig(
 
 
 def build(config: WafConfig, *, retention_days: int = 30):
+    from modules.kms import DataKey
     from modules.waf import WebAcl
 
     holder = {}
 
     def add(stack) -> None:
         holder["waf"] = WebAcl(
-            stack, "waf", config=config, api=API, naming=Naming(PREFIX), log_retention_days=retention_days
+            stack,
+            "waf",
+            config=config,
+            api=API,
+            naming=Naming(PREFIX),
+            log_retention_days=retention_days,
+            data_key=DataKey(stack, "data-key", naming=Naming(PREFIX)),
         )
 
     return synth_scope(add), holder["waf"]

@@ -1,0 +1,139 @@
+"""The environment's data key: one customer-managed KMS key for the data the stack creates.
+
+CloudWatch log groups, DynamoDB tables, Secrets Manager secrets and the Lambda
+functions' environment variables are all encrypted with it (``alias/<prefix>-data``,
+rotation on, 30-day deletion window), so one key policy and one CloudTrail trail of
+key use cover every piece of data at rest. Buckets keep the AWS-managed ``aws/s3`` key
+(``modules.backups``), and the alert topics have their own key (``modules.alerting``).
+
+Who may use the key:
+
+* The account root administers it. This delegates to IAM: a role may use the key
+  only if its own IAM policy allows it, on this key.
+* CloudWatch Logs (``logs.<region>.amazonaws.com``) encrypts and decrypts log
+  events, only for this account's log groups (the ``aws:logs:arn`` encryption
+  context). Log writers (functions, WAF delivery) need no KMS permission.
+* DynamoDB, Secrets Manager and Lambda use the key on behalf of the caller, with
+  the caller's IAM permissions. :meth:`DataKey.use` and
+  :meth:`DataKey.environment_permission` give a function role exactly what it needs,
+  on this key only, and only through the named service (``kms:ViaService``) or for
+  its own environment variables (``kms:EncryptionContext:LambdaFunctionName``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import Enum
+
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
+from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from constructs import Construct
+
+from modules.iam import Permission, PermissionCondition
+from modules.naming import Naming
+
+#: What CloudWatch Logs needs on the key to encrypt and decrypt a log group's events.
+LOGS_ACTIONS: tuple[str, ...] = (
+    "kms:Encrypt*",
+    "kms:Decrypt*",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:Describe*",
+)
+#: A caller that only reads encrypted items or secrets.
+READ_ACTIONS: tuple[str, ...] = ("kms:Decrypt",)
+#: A caller that also writes them (the service generates a data key for new data).
+WRITE_ACTIONS: tuple[str, ...] = ("kms:Decrypt", "kms:GenerateDataKey")
+
+
+class KeyService(Enum):
+    """Services that use the data key with the caller's permissions (the ``kms:ViaService`` prefix)."""
+
+    DYNAMODB = "dynamodb"
+    SECRETS_MANAGER = "secretsmanager"
+
+
+class DataKey(Construct):
+    """One customer-managed KMS key (rotation on) and its alias ``alias/<prefix>-data``.
+
+    naming: the alias is ``alias/<prefix>-data``.
+
+    Attributes: ``key``, ``alias``, ``arn`` (the key ARN: ``kms_key_id`` of log groups
+    and secrets, ``kms_key_arn`` of tables and functions) and ``policy_document``.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+        super().__init__(scope, id)
+        account = DataAwsCallerIdentity(self, "account").account_id
+        self._region = DataAwsRegion(self, "region").name
+        partition = DataAwsPartition(self, "partition")
+        self._dns_suffix = partition.dns_suffix
+        self.policy_document = DataAwsIamPolicyDocument(
+            self,
+            "policy",
+            statement=[
+                DataAwsIamPolicyDocumentStatement(
+                    sid="AccountAdministersKey",
+                    actions=["kms:*"],
+                    resources=["*"],  # in a key policy, "*" means this key
+                    principals=[
+                        DataAwsIamPolicyDocumentStatementPrincipals(
+                            type="AWS", identifiers=[f"arn:{partition.partition}:iam::{account}:root"]
+                        )
+                    ],
+                ),
+                DataAwsIamPolicyDocumentStatement(
+                    sid="CloudWatchLogsUseKey",
+                    actions=list(LOGS_ACTIONS),
+                    resources=["*"],
+                    principals=[
+                        DataAwsIamPolicyDocumentStatementPrincipals(
+                            type="Service", identifiers=[f"logs.{self._region}.{self._dns_suffix}"]
+                        )
+                    ],
+                    condition=[
+                        DataAwsIamPolicyDocumentStatementCondition(
+                            test="ArnLike",
+                            variable="kms:EncryptionContext:aws:logs:arn",
+                            values=[f"arn:{partition.partition}:logs:{self._region}:{account}:log-group:*"],
+                        )
+                    ],
+                ),
+            ],
+        )
+        self.key = KmsKey(
+            self,
+            "key",
+            description=f"Encrypts the {naming.prefix} log groups, tables, secrets and function environments",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=self.policy_document.json,
+        )
+        self.alias = KmsAlias(self, "alias", name=f"alias/{naming.name('data')}", target_key_id=self.key.key_id)
+        self.arn: str = self.key.arn
+
+    def use(self, actions: Sequence[str], *, via: Sequence[KeyService]) -> Permission:
+        """``actions`` (``READ_ACTIONS`` or ``WRITE_ACTIONS``) on this key, only through ``via``'s services."""
+        endpoints = tuple(f"{service.value}.{self._region}.{self._dns_suffix}" for service in via)
+        return Permission(
+            tuple(actions),
+            (self.arn,),
+            (PermissionCondition("StringEquals", "kms:ViaService", endpoints),),
+        )
+
+    def environment_permission(self, function_name: str) -> Permission:
+        """What a function's role needs for Lambda to decrypt that function's environment variables."""
+        return Permission(
+            READ_ACTIONS,
+            (self.arn,),
+            (PermissionCondition("StringEquals", "kms:EncryptionContext:LambdaFunctionName", (function_name,)),),
+        )

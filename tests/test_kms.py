@@ -1,0 +1,136 @@
+"""Property tests of the data key: one CMK per environment encrypts every log group, table, secret
+and function environment the stack creates, and its key policy lets CloudWatch Logs use it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+
+import pytest
+
+from environments import ENVIRONMENTS, load
+from environments.config import ApiConfig, ExistingApiConfig
+from tests.synth import Synthesized
+
+#: What uses the key, and the attribute that names it.
+ENCRYPTED: tuple[tuple[str, str], ...] = (
+    ("aws_cloudwatch_log_group", "kms_key_id"),
+    ("aws_secretsmanager_secret", "kms_key_id"),
+    ("aws_lambda_function", "kms_key_arn"),
+)
+
+
+def data_key(stack: Synthesized, prefix: str) -> tuple[str, dict]:
+    """The data key's Terraform expression (its ARN) and resource, found by its alias."""
+    alias = stack.resource("aws_kms_alias", name=f"alias/{prefix}-data")
+    name = re.fullmatch(r"\$\{aws_kms_key\.([^.]+)\.key_id\}", alias["target_key_id"]).group(1)
+    return f"${{aws_kms_key.{name}.arn}}", stack.document["resource"]["aws_kms_key"][name]
+
+
+def key_policy(stack: Synthesized) -> dict[str, dict]:
+    [document] = [
+        d
+        for d in stack.data_sources("aws_iam_policy_document")
+        if d["//"]["metadata"]["path"].endswith("/data-key/policy")
+    ]
+    return {s["sid"]: s for s in document["statement"]}
+
+
+def assert_everything_uses(stack: Synthesized, arn: str) -> None:
+    for type_, attribute in ENCRYPTED:
+        resources = stack.resources(type_)
+        assert resources, type_
+        for resource in resources:
+            assert resource.get(attribute) == arn, (type_, resource.get("name") or resource.get("function_name"))
+    tables = stack.resources("aws_dynamodb_table")
+    assert tables
+    for table in tables:
+        assert table["server_side_encryption"] == {"enabled": True, "kms_key_arn": arn}, table["name"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_one_rotating_data_key_with_its_alias(env, stacks) -> None:
+    stack, prefix = stacks[env], load(env).name_prefix
+    arn, key = data_key(stack, prefix)
+    assert key["enable_key_rotation"] is True
+    assert key["deletion_window_in_days"] == 30
+    assert key["policy"].startswith("${data.aws_iam_policy_document.") and "data-key_policy" in key["policy"]
+    assert arn.startswith("${aws_kms_key.data-key_")  # the stack's construct id "data-key": a stable address
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_log_group_table_secret_and_function_uses_the_data_key(env, stacks) -> None:
+    stack = stacks[env]
+    arn, _ = data_key(stack, load(env).name_prefix)
+    assert_everything_uses(stack, arn)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_key_policy_root_administers_and_cloudwatch_logs_of_this_account_only(env, stacks) -> None:
+    statements = key_policy(stacks[env])
+    assert set(statements) == {"AccountAdministersKey", "CloudWatchLogsUseKey"}
+    admin = statements["AccountAdministersKey"]
+    [principal] = admin["principals"]
+    assert principal["type"] == "AWS" and principal["identifiers"][0].endswith(".account_id}:root")
+    logs = statements["CloudWatchLogsUseKey"]
+    [service] = logs["principals"]
+    assert service["type"] == "Service"
+    assert service["identifiers"][0].startswith("logs.${data.aws_region.")
+    assert service["identifiers"][0].endswith(".dns_suffix}")
+    assert logs["actions"] == [
+        "kms:Encrypt*",
+        "kms:Decrypt*",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:Describe*",
+    ]
+    [condition] = logs["condition"]
+    assert condition["test"] == "ArnLike" and condition["variable"] == "kms:EncryptionContext:aws:logs:arn"
+    [log_groups] = condition["values"]
+    assert ":logs:${data.aws_region." in log_groups and log_groups.endswith(".account_id}:log-group:*")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_key_use_in_role_policies_is_limited_to_the_data_key(env, stacks) -> None:
+    """Every IAM statement that grants a KMS action names the data key, with a condition, and never kms:*."""
+    stack = stacks[env]
+    arn, _ = data_key(stack, load(env).name_prefix)
+    for document in stack.data_sources("aws_iam_policy_document"):
+        path = document["//"]["metadata"]["path"]
+        for statement in document["statement"]:
+            kms = [a for a in statement["actions"] if a.startswith("kms:")]
+            if not kms or "principals" in statement:  # key policies: checked above and in test_alerting
+                continue
+            if path.endswith(("/data-key/policy",)):
+                continue
+            assert statement["resources"] == [arn], (path, statement)
+            assert statement.get("condition"), (path, statement)
+            assert set(kms) <= {"kms:Decrypt", "kms:GenerateDataKey"}, (path, statement)
+
+
+def test_existing_api_mode_encrypts_only_our_own_resources() -> None:
+    from cdktf import Testing
+
+    from modules.stack import AgenticAiStack
+
+    existing = ExistingApiConfig(
+        rest_api_name="legacy-agenticai",
+        stage_name="prod",
+        projects_function_name="legacy-projects",
+        health_function_name="legacy-health",
+        projects_table_name="legacy-projects",
+        projects_queue_name="legacy-projects",
+        projects_dlq_name="legacy-projects-dlq",
+        artifacts_bucket_name="legacy-agenticai-artifacts",
+    )
+    config = dataclasses.replace(load("dev"), api=ApiConfig(existing=existing))
+    stack = Synthesized(json.loads(Testing.synth(AgenticAiStack(Testing.app(), "existing", config=config))))
+    arn, _ = data_key(stack, config.name_prefix)
+    assert_everything_uses(stack, arn)
+    # Ours: the authorizer, its log group, the keys and rate-limit tables, the pepper and canary secrets.
+    assert [f["function_name"] for f in stack.resources("aws_lambda_function")] == ["agenticai-dev-authorizer"]
+    assert sorted(t["name"] for t in stack.resources("aws_dynamodb_table")) == [
+        "agenticai-dev-api-keys",
+        "agenticai-dev-rate-limits",
+    ]
