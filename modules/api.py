@@ -14,15 +14,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from cdktf import AssetType, Fn, TerraformAsset, TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
 from cdktf_cdktf_provider_aws.api_gateway_integration import ApiGatewayIntegration
 from cdktf_cdktf_provider_aws.api_gateway_method import ApiGatewayMethod
+from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
+    ApiGatewayMethodSettings,
+    ApiGatewayMethodSettingsSettings,
+)
+from cdktf_cdktf_provider_aws.api_gateway_model import ApiGatewayModel
+from cdktf_cdktf_provider_aws.api_gateway_request_validator import ApiGatewayRequestValidator
 from cdktf_cdktf_provider_aws.api_gateway_resource import ApiGatewayResource
 from cdktf_cdktf_provider_aws.api_gateway_rest_api import (
     ApiGatewayRestApi,
     ApiGatewayRestApiEndpointConfiguration,
 )
-from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage
+from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_api_gateway_rest_api import DataAwsApiGatewayRestApi
 from cdktf_cdktf_provider_aws.data_aws_dynamodb_table import DataAwsDynamodbTable
@@ -41,6 +48,7 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
 )
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
     LambdaFunctionEnvironment,
@@ -53,6 +61,7 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
 from environments.config.api import ApiConfig, ExistingApiConfig
+from modules.functions.projects import FIELDS as PROJECT_FIELDS
 from modules.iam import Permission
 from modules.kms import WRITE_ACTIONS, DataKey, KeyService
 from modules.naming import Naming
@@ -78,14 +87,121 @@ class Route:
     method: str
     function_role: str
     protected: bool
+    #: The name of the JSON body model API Gateway validates before calling the function, if any.
+    body_model: str | None = None
 
 
 #: The API's routes. /health stays open so load balancers and uptime checks need no key.
 ROUTES: tuple[Route, ...] = (
     Route("/health", "GET", "health", protected=False),
     Route("/api/projects", "GET", "projects", protected=True),
-    Route("/api/projects", "POST", "projects", protected=True),
+    Route("/api/projects", "POST", "projects", protected=True, body_model="CreateProject"),
 )
+
+
+def create_project_schema() -> dict[str, Any]:
+    """The JSON Schema (draft-04, what API Gateway models use) of a POST /api/projects body.
+
+    Built from the handler's own field table, so the gateway never rejects a body the
+    handler would accept: each field is a required string of 1 to its maximum length
+    with a non-blank character; other fields are allowed (the handler ignores them).
+    The handler keeps its own checks (Content-Type, size, trimming): defense in depth.
+    """
+    return {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "title": "CreateProject",
+        "type": "object",
+        "required": list(PROJECT_FIELDS),
+        "properties": {
+            field: {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": "\\S"}
+            for field, max_length in PROJECT_FIELDS.items()
+        },
+    }
+
+
+#: JSON body models by name (the names ``Route.body_model`` refers to).
+BODY_MODELS: dict[str, dict[str, Any]] = {"CreateProject": create_project_schema()}
+
+#: Access log fields: JSON key -> the ``$context`` variable API Gateway fills in. Identifiers only:
+#: never the API key itself (``$context.identity.apiKey``) or any request header (X-API-Key,
+#: Authorization). keyId is the key's id, which the authorizer returns as its principal.
+ACCESS_LOG_FIELDS: tuple[tuple[str, str], ...] = (
+    ("requestId", "$context.requestId"),
+    ("extendedRequestId", "$context.extendedRequestId"),
+    ("ip", "$context.identity.sourceIp"),
+    ("caller", "$context.identity.caller"),
+    ("userAgent", "$context.identity.userAgent"),
+    ("requestTime", "$context.requestTime"),
+    ("httpMethod", "$context.httpMethod"),
+    ("resourcePath", "$context.resourcePath"),
+    ("status", "$context.status"),
+    ("protocol", "$context.protocol"),
+    ("responseLength", "$context.responseLength"),
+    ("responseLatency", "$context.responseLatency"),
+    ("integrationLatency", "$context.integrationLatency"),
+    ("integrationStatus", "$context.integration.status"),
+    ("authorizerStatus", "$context.authorizer.status"),
+    ("authorizerLatency", "$context.authorizer.latency"),
+    ("authorizerError", "$context.authorizer.error"),
+    ("keyId", "$context.authorizer.principalId"),
+    ("apiKeyId", "$context.identity.apiKeyId"),
+    ("errorType", "$context.error.responseType"),
+    ("errorMessage", "$context.error.messageString"),
+    ("wafResponseCode", "$context.wafResponseCode"),
+    ("wafStatus", "$context.waf.status"),
+    ("wafError", "$context.waf.error"),
+)
+
+#: Variables API Gateway writes already quoted (and escaped), so the format must not quote them again.
+_SELF_QUOTED = frozenset({"$context.error.messageString"})
+
+
+def access_log_format() -> str:
+    """The stage's access log format: one JSON object per request, on one line."""
+    pairs = (f'"{key}":{var if var in _SELF_QUOTED else chr(34) + var + chr(34)}' for key, var in ACCESS_LOG_FIELDS)
+    return "{" + ",".join(pairs) + "}"
+
+
+APIGATEWAY_ASSUME_ROLE_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    },
+    separators=(",", ":"),
+)
+#: The AWS managed policy API Gateway's CloudWatch role needs (create log groups/streams, put events).
+APIGATEWAY_LOGS_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+
+
+class ApiGatewayAccountLogging(Construct):
+    """The account's API Gateway CloudWatch role: an IAM role API Gateway assumes to write the
+    access and execution logs of every stage in this account and region, set with
+    ``aws_api_gateway_account``. One per account and region (``ApiConfig.manage_account_logging_role``).
+    Destroying it resets the account setting, so no dangling role ARN is left behind.
+
+    Attributes: ``role``, ``account``.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
+        super().__init__(scope, id)
+        self.role = IamRole(
+            self,
+            "role",
+            name=naming.name("apigateway-logs", kind="iam_role"),
+            description="API Gateway: write stage access and execution logs to CloudWatch Logs",
+            assume_role_policy=APIGATEWAY_ASSUME_ROLE_POLICY,
+        )
+        attachment = IamRolePolicyAttachment(self, "policy", role=self.role.name, policy_arn=APIGATEWAY_LOGS_POLICY_ARN)
+        self.account = ApiGatewayAccount(
+            self,
+            "account",
+            cloudwatch_role_arn=self.role.arn,
+            reset_on_delete=True,
+            # API Gateway checks the role's permissions when the setting is made.
+            depends_on=[attachment],
+        )
 
 
 class PythonFunction(Construct):
@@ -187,9 +303,14 @@ class DemoApi(Construct):
     the API itself. Protected routes get the authorizer from
     :meth:`use_authorizer`; until then they are open (``authorization = NONE``).
 
+    The stage writes JSON access logs (:data:`ACCESS_LOG_FIELDS`) to its own log group, execution
+    logs at ``config.execution_log_level`` and per-method metrics; every method has a request
+    validator, and POST /api/projects a JSON body model (:func:`create_project_schema`).
+
     Attributes: ``rest_api``, ``stage``, ``deployment``, ``functions`` (role ->
     :class:`PythonFunction`), ``table``, ``queue``, ``dead_letter_queue``,
-    ``bucket``, ``code`` and ``refs``.
+    ``bucket``, ``code``, ``validators``, ``models``, ``access_log_group``, ``execution_log_group``,
+    ``method_settings``, ``account_logging`` (None when not managed) and ``refs``.
     """
 
     def __init__(
@@ -270,6 +391,40 @@ class DemoApi(Construct):
             # The authorizer returns the caller's key as usageIdentifierKey, so usage plans meter it.
             api_key_source="AUTHORIZER",
         )
+        # Every method has a validator (required parameters); a route with a body model also has its
+        # JSON body checked, so API Gateway answers a malformed body with BAD_REQUEST_BODY (400, the
+        # front door's JSON error) before invoking the function.
+        self.validators = {
+            "body": ApiGatewayRequestValidator(
+                self,
+                "validator-body-and-parameters",
+                rest_api_id=self.rest_api.id,
+                name="body-and-parameters",
+                validate_request_body=True,
+                validate_request_parameters=True,
+            ),
+            "parameters": ApiGatewayRequestValidator(
+                self,
+                "validator-parameters",
+                rest_api_id=self.rest_api.id,
+                name="parameters",
+                validate_request_body=False,
+                validate_request_parameters=True,
+            ),
+        }
+        self.models = {
+            name: ApiGatewayModel(
+                self,
+                f"model-{name}",
+                rest_api_id=self.rest_api.id,
+                name=name,
+                description=schema["title"],
+                content_type="application/json",
+                schema=json.dumps(schema, separators=(",", ":")),
+            )
+            for name, schema in BODY_MODELS.items()
+            if any(route.body_model == name for route in ROUTES)
+        }
         self.methods: dict[Route, ApiGatewayMethod] = {}
         integrations = []
         resources: dict[str, ApiGatewayResource] = {}
@@ -295,6 +450,8 @@ class DemoApi(Construct):
                 resource_id=parent_id,
                 http_method=route.method,
                 authorization="NONE",
+                request_validator_id=self.validators["body" if route.body_model else "parameters"].id,
+                request_models={"application/json": self.models[route.body_model].name} if route.body_model else None,
             )
             self.methods[route] = method
             function = self.functions[route.function_role].function
@@ -328,6 +485,17 @@ class DemoApi(Construct):
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             depends_on=[*self.methods.values(), *integrations],
         )
+        # Logging needs the account's API Gateway CloudWatch role to be set first.
+        self.account_logging: ApiGatewayAccountLogging | None = None
+        if config.manage_account_logging_role:
+            self.account_logging = ApiGatewayAccountLogging(self, "account-logging", naming=naming)
+        self.access_log_group = CloudwatchLogGroup(
+            self,
+            "access-logs",
+            name=f"/aws/apigateway/{naming.name('access')}",
+            retention_in_days=log_retention_days,
+            kms_key_id=data_key.arn,
+        )
         self.stage = ApiGatewayStage(
             self,
             "stage",
@@ -335,6 +503,32 @@ class DemoApi(Construct):
             deployment_id=self.deployment.id,
             stage_name=config.stage_name,
             xray_tracing_enabled=config.tracing,
+            access_log_settings=ApiGatewayStageAccessLogSettings(
+                destination_arn=self.access_log_group.arn, format=access_log_format()
+            ),
+            depends_on=[self.account_logging.account] if self.account_logging else None,
+        )
+        # API Gateway would create the execution log group itself, without retention; this one has it.
+        self.execution_log_group = CloudwatchLogGroup(
+            self,
+            "execution-logs",
+            name=f"API-Gateway-Execution-Logs_{self.rest_api.id}/{config.stage_name}",
+            retention_in_days=log_retention_days,
+            kms_key_id=data_key.arn,
+        )
+        self.method_settings = ApiGatewayMethodSettings(
+            self,
+            "method-settings",
+            rest_api_id=self.rest_api.id,
+            stage_name=self.stage.stage_name,
+            method_path="*/*",
+            settings=ApiGatewayMethodSettingsSettings(
+                metrics_enabled=True,
+                logging_level=config.execution_log_level.value,
+                # Full request/response logging would write API keys and bodies to the logs.
+                data_trace_enabled=False,
+            ),
+            depends_on=[self.execution_log_group],
         )
 
         self.refs = ServiceRefs(
@@ -392,8 +586,9 @@ class DemoApi(Construct):
 
     def _redeployment_hash(self) -> str:
         """Changes whenever the routes or their authorization change, so a new deployment is made."""
-        spec = [(r.path, r.method, r.function_role, r.protected) for r in ROUTES]
-        return hashlib.sha256(json.dumps([spec, self._authorizer_marker]).encode()).hexdigest()
+        spec = [(r.path, r.method, r.function_role, r.protected, r.body_model) for r in ROUTES]
+        models = {name: BODY_MODELS[name] for name in sorted(self.models)}
+        return hashlib.sha256(json.dumps([spec, models, self._authorizer_marker]).encode()).hexdigest()
 
     def use_authorizer(self, *, authorizer_id: str, marker: str, depends_on: Sequence[Any] = ()) -> None:
         """Put the protected routes behind a CUSTOM authorizer and require a usage-plan API key.
@@ -423,6 +618,10 @@ class ExistingApi(Construct):
     constructs attach separate resources instead of setting properties on
     these. The only object written is the hardening Lambda package (the
     authorizer's code), uploaded to the existing artifacts bucket (``code``).
+
+    The stage, its methods and the account's API Gateway CloudWatch role belong to
+    the API's owner, so access/execution logging, method metrics and request
+    validators are theirs to set (or import the stage into this stack to manage them).
     """
 
     def __init__(self, scope: Construct, id: str, *, config: ExistingApiConfig, package: Package, region: str) -> None:

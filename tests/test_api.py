@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from environments import ENVIRONMENTS, load
-from environments.config import ApiConfig, ConfigError, ExistingApiConfig, LambdaRuntime
+from environments.config import ApiConfig, ConfigError, ExecutionLogLevel, ExistingApiConfig, LambdaRuntime
 from modules.packaging import build_package, zip_bytes
 from tests.synth import Synthesized
 
@@ -193,6 +193,190 @@ def test_stack_refs_roles(stacks) -> None:
     assert stack.api.stage is not None
 
 
+# --- stage logging, metrics and request validation ---------------------------------------------
+
+
+def _access_log_fields(format_: str) -> dict[str, str]:
+    # $context.error.messageString is quoted by API Gateway itself; quote it here to parse the rest.
+    return json.loads(format_.replace("$context.error.messageString", '"$context.error.messageString"'))
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_stage_writes_json_access_logs_to_its_own_log_group(env, stacks) -> None:
+    config, stack = load(env), stacks[env]
+    group = stack.resource("aws_cloudwatch_log_group", name=f"/aws/apigateway/{config.name_prefix}-access")
+    assert group["retention_in_days"] == config.log_retention_days
+    settings = stack.resource("aws_api_gateway_stage")["access_log_settings"]
+    assert (
+        settings["destination_arn"]
+        == "${aws_cloudwatch_log_group.api_access-logs_" + settings["destination_arn"].split("api_access-logs_", 1)[1]
+    )
+    assert "\n" not in settings["format"]
+    fields = _access_log_fields(settings["format"])
+    assert fields["requestId"] == "$context.requestId"
+    assert fields["ip"] == "$context.identity.sourceIp"
+    assert fields["caller"] == "$context.identity.caller"
+    assert fields["status"] == "$context.status"
+    assert fields["authorizerError"] == "$context.authorizer.error"
+    assert fields["apiKeyId"] == "$context.identity.apiKeyId"
+    assert fields["wafResponseCode"] == "$context.wafResponseCode"
+    for key in ("requestTime", "httpMethod", "resourcePath", "protocol", "responseLength", "integrationLatency"):
+        assert fields[key] == f"$context.{key}"
+
+
+def test_access_log_format_never_holds_the_key_or_headers() -> None:
+    from modules.api import access_log_format
+
+    fields = _access_log_fields(access_log_format())
+    variables = set(fields.values())
+    assert "$context.identity.apiKey" not in variables  # the key itself; apiKeyId is its id
+    assert all(v.startswith("$context.") for v in variables)
+    lowered = access_log_format().lower()
+    for secret in ("header", "authorization", "x-api-key", "body", "$input", "$method.request"):
+        assert secret not in lowered, secret
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_execution_logging_and_metrics_for_every_method(env, stacks) -> None:
+    config, stack = load(env), stacks[env]
+    (settings,) = stack.resources("aws_api_gateway_method_settings")
+    assert settings["method_path"] == "*/*"
+    assert settings["stage_name"].startswith("${aws_api_gateway_stage.")
+    assert settings["settings"] == {
+        "metrics_enabled": True,
+        "logging_level": config.api.execution_log_level.value,
+        "data_trace_enabled": False,
+    }
+    assert config.api.execution_log_level is not ExecutionLogLevel.OFF  # the security gate (CKV2_AWS_4)
+    groups = [g for g in stack.resources("aws_cloudwatch_log_group") if "Execution-Logs" in g["name"]]
+    assert [g["name"].split("}", 1)[1] for g in groups] == [f"/{config.api.stage_name}"]
+    assert groups[0]["name"].startswith("API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.")
+    assert groups[0]["retention_in_days"] == config.log_retention_days
+    assert any("execution-logs" in d for d in settings["depends_on"])
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_account_cloudwatch_role_is_set_before_the_stage(env, stacks) -> None:
+    from modules.api import APIGATEWAY_LOGS_POLICY_ARN
+
+    config, stack = load(env), stacks[env]
+    assert config.api.manage_account_logging_role is True
+    account = stack.resource("aws_api_gateway_account")
+    assert account["reset_on_delete"] is True
+    role = stack.resource("aws_iam_role", name=f"{config.name_prefix}-apigateway-logs")
+    trust = json.loads(role["assume_role_policy"])["Statement"]
+    assert trust == [
+        {"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ]
+    assert (
+        account["cloudwatch_role_arn"]
+        == "${aws_iam_role.api_account-logging_role_"
+        + account["cloudwatch_role_arn"].split("account-logging_role_", 1)[1]
+    )
+    attachments = [a for a in stack.resources("aws_iam_role_policy_attachment") if "account-logging" in a["role"]]
+    assert [a["policy_arn"] for a in attachments] == [APIGATEWAY_LOGS_POLICY_ARN]
+    assert any("account-logging_policy" in d for d in account["depends_on"])
+    stage = stack.resource("aws_api_gateway_stage")
+    assert any(d.startswith("aws_api_gateway_account.") for d in stage["depends_on"])
+
+
+def test_account_role_left_to_another_stack() -> None:
+    from cdktf import Testing
+
+    from modules.stack import AgenticAiStack
+
+    config = load("dev")
+    config = dataclasses.replace(config, api=dataclasses.replace(config.api, manage_account_logging_role=False))
+    synth = Synthesized(json.loads(Testing.synth(AgenticAiStack(Testing.app(), "no-account", config=config))))
+    assert synth.count("aws_api_gateway_account") == 0
+    assert all(not r["name"].endswith("-apigateway-logs") for r in synth.resources("aws_iam_role"))
+    stage = synth.resource("aws_api_gateway_stage")
+    assert not any("aws_api_gateway_account" in d for d in stage.get("depends_on", []))
+    assert stage["access_log_settings"]["destination_arn"].startswith("${aws_cloudwatch_log_group.")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_method_is_validated_and_post_has_the_body_model(env, stacks) -> None:
+    stack = stacks[env]
+    validators = {v["name"]: v for v in stack.resources("aws_api_gateway_request_validator")}
+    assert validators["body-and-parameters"]["validate_request_body"] is True
+    assert validators["body-and-parameters"]["validate_request_parameters"] is True
+    assert validators["parameters"]["validate_request_body"] is False
+    assert validators["parameters"]["validate_request_parameters"] is True
+    (model,) = stack.resources("aws_api_gateway_model")
+    assert model["name"] == "CreateProject" and model["content_type"] == "application/json"
+    methods = stack.resources("aws_api_gateway_method")
+    assert len(methods) == 3 and all(m["request_validator_id"] for m in methods)
+    for method in methods:
+        expected = "body-and-parameters" if method["http_method"] == "POST" else "parameters"
+        assert f"validator-{expected}_" in method["request_validator_id"]
+        if method["http_method"] == "POST":
+            assert method["request_models"] == {
+                "application/json": "${aws_api_gateway_model.api_model-CreateProject_"
+                + method["request_models"]["application/json"].split("CreateProject_", 1)[1]
+            }
+        else:
+            assert "request_models" not in method
+    schema = json.loads(model["schema"])
+    assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
+    assert schema["required"] == ["name", "type", "description"]
+    assert {k: v["maxLength"] for k, v in schema["properties"].items()} == {
+        "name": 200,
+        "type": 64,
+        "description": 4000,
+    }
+
+
+#: (body, whether the handler accepts it)
+BODIES = (
+    ({"name": "n", "type": "t", "description": "d"}, True),
+    ({"name": "n", "type": "t", "description": "d", "extra": 1}, True),
+    ({"name": " n ", "type": "t", "description": "d"}, True),
+    ({"name": "n" * 200, "type": "t" * 64, "description": "d" * 4000}, True),
+    ({"name": "n" * 201, "type": "t", "description": "d"}, False),
+    ({"name": "n", "type": "t" * 65, "description": "d"}, False),
+    ({"name": "n", "type": "t", "description": "d" * 4001}, False),
+    ({"name": "n", "type": "t"}, False),
+    ({"name": "", "type": "t", "description": "d"}, False),
+    ({"name": "   ", "type": "t", "description": "d"}, False),
+    ({"name": "n", "type": 3, "description": "d"}, False),
+    ({"name": None, "type": "t", "description": "d"}, False),
+    ([], False),
+    ("text", False),
+)
+
+
+@pytest.mark.parametrize(("body", "accepted"), BODIES)
+def test_body_model_agrees_with_the_handler(body, accepted) -> None:
+    """The gateway must reject exactly what the handler rejects, never more (the handler stays authoritative)."""
+    import jsonschema
+
+    from modules.api import create_project_schema
+    from modules.functions.projects import BadRequest, parse_project
+
+    event = {"headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
+    try:
+        parse_project(event)
+        handler_accepts = True
+    except BadRequest:
+        handler_accepts = False
+    validator = jsonschema.Draft4Validator(create_project_schema())
+    assert handler_accepts is accepted
+    assert validator.is_valid(body) is accepted
+
+
+def test_invalid_body_gets_the_json_error_shape() -> None:
+    """API Gateway answers a body the model rejects with BAD_REQUEST_BODY (400), a DEFAULT_4XX
+    response, which the front door customizes to the project's {"error": ...} shape."""
+    from environments.config import UsagePlanConfig
+    from modules.auth import gateway_responses
+
+    specs = {s.response_type: s for s in gateway_responses(UsagePlanConfig())}
+    spec = specs.get("BAD_REQUEST_BODY") or specs["DEFAULT_4XX"]
+    assert spec.status_code in (None, 400)
+    assert set(json.loads(spec.template())) == {"error", "requestId"}
+
+
 # --- existing API mode -------------------------------------------------------------------------
 
 
@@ -210,8 +394,19 @@ def existing_stack():
 
 def test_existing_mode_creates_no_api_resources(existing_stack) -> None:
     _, synth = existing_stack
-    for type_ in ("aws_api_gateway_rest_api", "aws_api_gateway_stage", "aws_api_gateway_method", "aws_sqs_queue"):
+    for type_ in (
+        "aws_api_gateway_rest_api",
+        "aws_api_gateway_stage",
+        "aws_api_gateway_method",
+        "aws_sqs_queue",
+        # The stage's logging, its methods' validators and the account's CloudWatch role are the owner's.
+        "aws_api_gateway_method_settings",
+        "aws_api_gateway_request_validator",
+        "aws_api_gateway_model",
+        "aws_api_gateway_account",
+    ):
         assert synth.count(type_) == 0, type_
+    assert all(not g["name"].startswith("/aws/apigateway/") for g in synth.resources("aws_cloudwatch_log_group"))
     assert all(b.get("bucket") != "legacy-agenticai-artifacts" for b in synth.resources("aws_s3_bucket"))
     functions = [f["function_name"] for f in synth.resources("aws_lambda_function")]
     assert "legacy-projects" not in functions and "agenticai-staging-authorizer" in functions
@@ -317,6 +512,16 @@ def test_rejects_bad_existing_bucket_name() -> None:
 def test_rejects_existing_as_a_dict() -> None:
     with pytest.raises(ConfigError, match=r"api.existing: got \{\}; allowed: an ExistingApiConfig or None"):
         ApiConfig(existing={})
+
+
+def test_rejects_unknown_execution_log_level() -> None:
+    with pytest.raises(ConfigError, match=r"api.execution_log_level: got 'DEBUG'; allowed: one of ExecutionLogLevel"):
+        ApiConfig(execution_log_level="DEBUG")
+
+
+def test_rejects_non_boolean_manage_account_logging_role() -> None:
+    with pytest.raises(ConfigError, match=r"api.manage_account_logging_role: got 'yes'; allowed: True or False"):
+        ApiConfig(manage_account_logging_role="yes")
 
 
 def test_runtime_enum_values() -> None:

@@ -4,7 +4,7 @@ Each concern has its own module; everything is re-exported here, so environment
 files write ``from environments.config import EnvironmentConfig, WafConfig``.
 """
 
-from environments.config.api import ApiConfig, ExistingApiConfig, LambdaRuntime
+from environments.config.api import ApiConfig, ExecutionLogLevel, ExistingApiConfig, LambdaRuntime
 from environments.config.auth import AuthConfig, QuotaPeriod, UsagePlanConfig
 from environments.config.backups import BackupConfig
 from environments.config.base import ConfigError
@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_MANAGED_RULES",
     "AlarmThresholds",
     "ApiConfig",
+    "ExecutionLogLevel",
     "ExistingApiConfig",
     "LambdaRuntime",
     "QuotaPeriod",

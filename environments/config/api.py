@@ -22,6 +22,14 @@ class LambdaRuntime(enum.Enum):
     PYTHON_3_13 = "python3.13"
 
 
+class ExecutionLogLevel(enum.Enum):
+    """API Gateway execution logging (``logging_level`` of the stage's method settings)."""
+
+    ERROR = "ERROR"
+    INFO = "INFO"
+    OFF = "OFF"
+
+
 @dataclass(frozen=True)
 class ExistingApiConfig:
     """An API that already exists, looked up by name/id instead of created.
@@ -79,6 +87,16 @@ class ApiConfig:
     tracing: X-Ray active tracing on the functions and the stage. Default: on.
     queue_max_receive_count: deliveries before a message moves to the dead-letter queue. Default: 5.
     dlq_retention_days: how long the dead-letter queue keeps messages. Default: 14 days (the SQS maximum).
+    execution_log_level: API Gateway execution logging of every method of the demo stage, to the
+        ``API-Gateway-Execution-Logs_<api id>/<stage>`` log group that API Gateway creates. Default: ERROR
+        (authorizer failures, integration errors, validation failures; INFO logs every request's
+        flow and costs more). Request/response data tracing is always off, since it would log API keys.
+        OFF fails the security gate (checkov CKV2_AWS_4).
+    manage_account_logging_role: create the IAM role API Gateway uses to write CloudWatch logs and
+        set it as the account's API Gateway CloudWatch role (``aws_api_gateway_account``). That setting
+        is one per account and region, shared by every API there: turn this off when another stack
+        already owns it (the stage's access and execution logs still need it to be set). Default: on;
+        each environment has its own account.
     """
 
     existing: ExistingApiConfig | None = None
@@ -90,6 +108,8 @@ class ApiConfig:
     tracing: bool = True
     queue_max_receive_count: int = 5
     dlq_retention_days: int = 14
+    execution_log_level: ExecutionLogLevel = ExecutionLogLevel.ERROR
+    manage_account_logging_role: bool = True
 
     def __post_init__(self) -> None:
         if self.existing is not None and not isinstance(self.existing, ExistingApiConfig):
@@ -104,3 +124,6 @@ class ApiConfig:
             raise ConfigError("api.tracing", self.tracing, "True or False")
         require_int("api.queue_max_receive_count", self.queue_max_receive_count, minimum=1, maximum=1000)
         require_int("api.dlq_retention_days", self.dlq_retention_days, minimum=1, maximum=14)
+        require_enum("api.execution_log_level", self.execution_log_level, ExecutionLogLevel)
+        if not isinstance(self.manage_account_logging_role, bool):
+            raise ConfigError("api.manage_account_logging_role", self.manage_account_logging_role, "True or False")

@@ -1,10 +1,14 @@
-"""moto over TLS, with two answers made AWS-exact for the hardened stacks (``make e2e``).
+"""moto over TLS, with three answers made AWS-exact for the hardened stacks (``make e2e``).
 
 1. TLS-only bucket policies (below).
 2. SQS ``RedrivePolicy``: moto returns it as ``json.dumps`` output with spaces, AWS returns compact
    JSON. The provider stores the string verbatim, so every plan after the first shows a
    "whitespace changes" update of the queue, which also defers every policy document that refers
    to it. Here it is returned compact, as AWS does.
+3. API Gateway ``UpdateAccount``: destroying ``aws_api_gateway_account`` (``reset_on_delete``)
+   sends a patch operation on ``/cloudwatchRoleArn`` without a value, which clears the role on
+   AWS; moto 5.2 reads ``op["value"]``, fails with a 500 and the provider retries for many
+   minutes. Here the operation clears the role, as AWS does.
 
 Every bucket this project creates carries a TLS-only policy: ``Deny s3:*`` when
 ``aws:SecureTransport`` is ``false``. moto 5.2 evaluates bucket-policy conditions only for
@@ -94,6 +98,21 @@ def patch_moto() -> None:
 
     Queue.attributes = property(attributes)
 
+    from moto.apigateway.models import Account
+
+    moto_account_patch = Account.apply_patch_operations
+
+    def apply_patch_operations(self, patch_operations: list[dict]):
+        rest = []
+        for op in patch_operations:
+            if op.get("path") == "/cloudwatchRoleArn" and "value" not in op:
+                self.cloudwatch_role_arn = None
+            else:
+                rest.append(op)
+        return moto_account_patch(self, rest)
+
+    Account.apply_patch_operations = apply_patch_operations
+
 
 def write_certificate(directory: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (valid one day) and its key."""
@@ -147,7 +166,9 @@ class TlsMotoServer(MotoServer):
             [*command, "-c", str(self.cert), "-k", str(self.key)],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**_environ(), **TEST_CREDENTIALS},
+            # AWS has its managed policies in every account; moto loads them only when asked. The stack
+            # attaches AmazonAPIGatewayPushToCloudWatchLogs to the API Gateway CloudWatch role.
+            env={**_environ(), **TEST_CREDENTIALS, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
             cwd=Path(__file__).resolve().parents[2],
         )
         context = ssl.create_default_context(cafile=str(self.cert))
