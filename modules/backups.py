@@ -76,6 +76,7 @@ class BucketProtection(Construct):
 
     current_version_expiration_days: also expire current objects (for buckets of
         disposable artifacts). Default: none; current objects are kept forever.
+    kms_key_arn: a customer-managed key for SSE-KMS. Default: the AWS-managed ``aws/s3`` key.
     """
 
     def __init__(
@@ -87,6 +88,7 @@ class BucketProtection(Construct):
         noncurrent_version_expiration_days: int,
         abort_incomplete_multipart_upload_days: int,
         current_version_expiration_days: int | None = None,
+        kms_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.versioning = S3BucketVersioningA(
@@ -104,7 +106,7 @@ class BucketProtection(Construct):
                 S3BucketServerSideEncryptionConfigurationRuleA(
                     apply_server_side_encryption_by_default=(
                         S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm="aws:kms"
+                            sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
                         )
                     ),
                     bucket_key_enabled=True,

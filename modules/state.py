@@ -7,7 +7,6 @@ from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdent
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
 from cdktf_cdktf_provider_aws.dynamodb_table import (
@@ -18,31 +17,11 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
 )
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfiguration,
-    S3BucketLifecycleConfigurationRule,
-    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
-    S3BucketLifecycleConfigurationRuleFilter,
-    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
-    S3BucketOwnershipControls,
-    S3BucketOwnershipControlsRule,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationA,
-    S3BucketServerSideEncryptionConfigurationRuleA,
-    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
-    S3BucketVersioningA,
-    S3BucketVersioningVersioningConfiguration,
-)
 from constructs import Construct
 
 from environments.config import StateConfig
+from modules.backups import BucketProtection
+from modules.refs import BucketRef
 
 
 def use_remote_state(stack: TerraformStack, *, config: StateConfig) -> S3Backend:
@@ -104,86 +83,16 @@ class StateBucket(Construct):
             policy=key_policy.json,
         )
         self.bucket = S3Bucket(self, "bucket", bucket=config.bucket)
-        S3BucketVersioningA(
+        # The same protections as every other bucket (modules.backups), with the state's own CMK
+        # and a longer noncurrent-version window: old state versions are the roll-back path.
+        self.protection = BucketProtection(
             self,
-            "versioning",
-            bucket=self.bucket.id,
-            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
+            "protection",
+            bucket=BucketRef(role="state", name=self.bucket.id, arn=self.bucket.arn),
+            noncurrent_version_expiration_days=config.noncurrent_version_retention_days,
+            abort_incomplete_multipart_upload_days=7,
+            kms_key_arn=self.kms_key.arn,
         )
-        S3BucketServerSideEncryptionConfigurationA(
-            self,
-            "encryption",
-            bucket=self.bucket.id,
-            rule=[
-                S3BucketServerSideEncryptionConfigurationRuleA(
-                    apply_server_side_encryption_by_default=(
-                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm="aws:kms", kms_master_key_id=self.kms_key.arn
-                        )
-                    ),
-                    bucket_key_enabled=True,
-                )
-            ],
-        )
-        S3BucketPublicAccessBlock(
-            self,
-            "public-access-block",
-            bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-        )
-        S3BucketOwnershipControls(
-            self,
-            "ownership",
-            bucket=self.bucket.id,
-            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
-        )
-        S3BucketLifecycleConfiguration(
-            self,
-            "lifecycle",
-            bucket=self.bucket.id,
-            rule=[
-                S3BucketLifecycleConfigurationRule(
-                    id="expire-noncurrent-state",
-                    status="Enabled",
-                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                    noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                            noncurrent_days=config.noncurrent_version_retention_days
-                        )
-                    ],
-                ),
-                S3BucketLifecycleConfigurationRule(
-                    id="abort-incomplete-uploads",
-                    status="Enabled",
-                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                    abort_incomplete_multipart_upload=[
-                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
-                    ],
-                ),
-            ],
-        )
-        tls_only = DataAwsIamPolicyDocument(
-            self,
-            "tls-only",
-            statement=[
-                DataAwsIamPolicyDocumentStatement(
-                    sid="DenyInsecureTransport",
-                    effect="Deny",
-                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])],
-                    actions=["s3:*"],
-                    resources=[self.bucket.arn, f"{self.bucket.arn}/*"],
-                    condition=[
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="Bool", variable="aws:SecureTransport", values=["false"]
-                        )
-                    ],
-                )
-            ],
-        )
-        S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=tls_only.json)
 
         self.lock_table: DynamodbTable | None = None
         if config.dynamodb_table is not None:

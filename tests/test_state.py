@@ -68,7 +68,7 @@ def test_bootstrap_state_bucket_is_hardened(env: str, stacks) -> None:
     assert stack.resource("aws_s3_bucket_ownership_controls")["rule"] == {"object_ownership": "BucketOwnerEnforced"}
 
     rules = {r["id"]: r for r in stack.resource("aws_s3_bucket_lifecycle_configuration")["rule"]}
-    assert rules["expire-noncurrent-state"]["noncurrent_version_expiration"] == [
+    assert rules["expire-noncurrent-versions"]["noncurrent_version_expiration"] == [
         {"noncurrent_days": config.state.noncurrent_version_retention_days}
     ]
     assert rules["abort-incomplete-uploads"]["abort_incomplete_multipart_upload"] == [{"days_after_initiation": 7}]
