@@ -107,6 +107,13 @@ def gateway_responses(usage_plan: UsagePlanConfig) -> tuple[GatewayResponseSpec,
             "AUTHORIZER_FAILURE", 503, "authorization is temporarily unavailable", (("Retry-After", "5"),)
         ),
         GatewayResponseSpec("AUTHORIZER_CONFIGURATION_ERROR", 500, "authorization is misconfigured"),
+        # The request validator's rejection: say which contract was broken, not just "rejected".
+        GatewayResponseSpec(
+            "BAD_REQUEST_BODY",
+            400,
+            "invalid request body: send JSON with the non-blank string fields name (at most 200 "
+            "characters), type (at most 64) and description (at most 4000)",
+        ),
         GatewayResponseSpec("DEFAULT_4XX", None, "request rejected"),
         GatewayResponseSpec("DEFAULT_5XX", None, "internal error"),
     )

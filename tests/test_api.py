@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 from environments import ENVIRONMENTS, load
-from environments.config import ApiConfig, ConfigError, ExecutionLogLevel, ExistingApiConfig, LambdaRuntime
+from environments.config import (
+    ApiConfig,
+    ConfigError,
+    ExecutionLogLevel,
+    ExistingApiConfig,
+    LambdaRuntime,
+    UsagePlanConfig,
+)
+from modules.auth import gateway_responses
 from modules.packaging import build_package, zip_bytes
 from tests.synth import Synthesized
 
@@ -366,15 +374,20 @@ def test_body_model_agrees_with_the_handler(body, accepted) -> None:
 
 
 def test_invalid_body_gets_the_json_error_shape() -> None:
-    """API Gateway answers a body the model rejects with BAD_REQUEST_BODY (400), a DEFAULT_4XX
-    response, which the front door customizes to the project's {"error": ...} shape."""
+    """API Gateway answers a body the model rejects with BAD_REQUEST_BODY (400), which the front
+    door customizes to the project's {"error": ...} shape with the body contract in the message."""
     from environments.config import UsagePlanConfig
     from modules.auth import gateway_responses
+    from modules.functions.projects import FIELDS
 
     specs = {s.response_type: s for s in gateway_responses(UsagePlanConfig())}
-    spec = specs.get("BAD_REQUEST_BODY") or specs["DEFAULT_4XX"]
-    assert spec.status_code in (None, 400)
-    assert set(json.loads(spec.template())) == {"error", "requestId"}
+    spec = specs["BAD_REQUEST_BODY"]
+    assert spec.status_code == 400
+    body = json.loads(spec.template())
+    assert set(body) == {"error", "requestId"}
+    # The message states the same contract the handler and the model enforce.
+    for field, limit in FIELDS.items():
+        assert field in body["error"] and str(limit) in body["error"]
 
 
 # --- existing API mode -------------------------------------------------------------------------
@@ -438,7 +451,7 @@ def test_existing_mode_hardens_the_existing_api(existing_stack) -> None:
     plan = synth.resource("aws_api_gateway_usage_plan")
     assert plan["api_stages"][0]["stage"] == "prod"
     assert plan["api_stages"][0]["api_id"].startswith("${data.aws_api_gateway_rest_api.")
-    assert synth.count("aws_api_gateway_gateway_response") == 9
+    assert synth.count("aws_api_gateway_gateway_response") == len(gateway_responses(UsagePlanConfig()))
 
 
 # --- packaging ---------------------------------------------------------------------------------
