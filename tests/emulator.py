@@ -38,14 +38,16 @@ class MotoServer:
 
     def env(self, region: str = "us-east-1") -> dict[str, str]:
         """Environment variables that point boto3 and the Terraform AWS provider at this server."""
-        return {**TEST_CREDENTIALS, "AWS_ENDPOINT_URL": self.url, "AWS_REGION": region,
-                "AWS_DEFAULT_REGION": region}
+        return {**TEST_CREDENTIALS, "AWS_ENDPOINT_URL": self.url, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
 
     def start(self, timeout: float = 60) -> MotoServer:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **TEST_CREDENTIALS})
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **TEST_CREDENTIALS},
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
