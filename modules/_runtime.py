@@ -27,6 +27,16 @@ def project_node() -> Path | None:
     return node if node.is_file() else None
 
 
+#: cdktf 0.21's TerraformOutput calls util.isArray, deprecated (DEP0044) in current Node.js; the
+#: archived library will not change, so the warning is silenced for the project's Node only.
+_PROJECT_NODE_OPTIONS = ("--disable-warning=DEP0044",)
+
+
+def add_node_option(option: str) -> None:
+    if option not in os.environ.get("NODE_OPTIONS", ""):
+        os.environ["NODE_OPTIONS"] = f"{os.environ.get('NODE_OPTIONS', '')} {option}".strip()
+
+
 def use_project_node() -> None:
     """Point jsii at the project's Node.js unless the caller chose one with JSII_NODE."""
     if "JSII_NODE" in os.environ:
@@ -34,6 +44,8 @@ def use_project_node() -> None:
     node = project_node()
     if node is not None:
         os.environ["JSII_NODE"] = str(node)
+        for option in _PROJECT_NODE_OPTIONS:  # known to be supported by the pinned Node 24
+            add_node_option(option)
 
 
 def install_lazy_provider_package() -> None:
@@ -43,8 +55,7 @@ def install_lazy_provider_package() -> None:
         os.environ["NODE_OPTIONS"] = os.environ.get("NODE_OPTIONS", "").replace(hook, "").strip()
         importlib.import_module(PROVIDER_PACKAGE)
         return
-    if hook not in os.environ.get("NODE_OPTIONS", ""):
-        os.environ["NODE_OPTIONS"] = f"{os.environ.get('NODE_OPTIONS', '')} {hook}".strip()
+    add_node_option(hook)
     if PROVIDER_PACKAGE in sys.modules:
         return
     spec = importlib.util.find_spec(PROVIDER_PACKAGE)

@@ -102,3 +102,21 @@ def test_help_lists_environments() -> None:
     result = run_main("--help")
     assert result.returncode == 0
     assert "dev, staging, prod, local" in " ".join(result.stdout.split())
+
+
+def test_a_normal_synth_prints_no_warnings(tmp_path: Path) -> None:
+    """From a clean environment (no JSII_NODE, no NODE_OPTIONS): the project's Node.js is used,
+    so neither jsii's end-of-life box nor Node deprecation warnings reach the user."""
+    env = {k: v for k, v in os.environ.items() if k not in ("JSII_NODE", "NODE_OPTIONS")}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--env", "local", "--outdir", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.startswith("Synthesized 2 stacks")
