@@ -12,9 +12,10 @@ HTTP server and moto's own expression evaluation, with writes serialized.
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 
-from tests.emulator import MotoServer
+from tests.emulator import ROOT, MotoServer
 
 
 def _make_update_item_atomic() -> None:
@@ -34,38 +35,11 @@ def _make_update_item_atomic() -> None:
 class AtomicMotoServer(MotoServer):
     """A MotoServer whose process is this launcher."""
 
-    module = "tests.atomic_moto"
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "tests.atomic_moto", "-H", "127.0.0.1", "-p", str(self.port)]
 
-    def start(self, timeout: float = 60) -> AtomicMotoServer:
-        import os
-        import subprocess
-        import sys
-        import time
-        import urllib.request
-        from pathlib import Path
-
-        from tests.emulator import TEST_CREDENTIALS
-
-        root = Path(__file__).resolve().parent.parent
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", self.module, "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=root,
-            env={**os.environ, **TEST_CREDENTIALS, "PYTHONPATH": str(root)},
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"atomic moto server exited with {self.process.returncode} during start-up")
-            try:
-                with urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=2):  # noqa: S310
-                    return self
-            except OSError:
-                time.sleep(0.1)  # polling readiness, not synchronizing on time
-        self.stop()
-        raise RuntimeError(f"atomic moto server on port {self.port} did not answer within {timeout} s")
+    def process_env(self) -> dict[str, str]:
+        return {**super().process_env(), "PYTHONPATH": str(ROOT)}
 
 
 if __name__ == "__main__":

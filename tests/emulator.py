@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 #: Credentials moto accepts; never real ones.
 TEST_CREDENTIALS = {
@@ -40,25 +43,34 @@ class MotoServer:
         """Environment variables that point boto3 and the Terraform AWS provider at this server."""
         return {**TEST_CREDENTIALS, "AWS_ENDPOINT_URL": self.url, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
 
+    # Hooks for variants (a patched launcher, TLS): what to run, with which environment, how to connect.
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+
+    def process_env(self) -> dict[str, str]:
+        return {**os.environ, **TEST_CREDENTIALS}
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        return None
+
     def start(self, timeout: float = 60) -> MotoServer:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **TEST_CREDENTIALS},
+            self.command(), stdout=log, stderr=subprocess.STDOUT, env=self.process_env(), cwd=ROOT
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"moto server exited with {self.process.returncode} during start-up")
+                raise RuntimeError(f"{type(self).__name__} exited with {self.process.returncode} during start-up")
             try:
-                with urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=2):  # noqa: S310
+                with urllib.request.urlopen(  # noqa: S310
+                    f"{self.url}/moto-api/data.json", timeout=2, context=self.ssl_context()
+                ):
                     return self
             except OSError:
                 time.sleep(0.1)  # polling readiness, not synchronizing on time
         self.stop()
-        raise RuntimeError(f"moto server on port {self.port} did not answer within {timeout} s")
+        raise RuntimeError(f"{type(self).__name__} on port {self.port} did not answer within {timeout} s")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -79,7 +91,7 @@ class MotoServer:
 
     def reset(self) -> None:
         req = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")  # noqa: S310
-        urllib.request.urlopen(req, timeout=10).close()  # noqa: S310
+        urllib.request.urlopen(req, timeout=10, context=self.ssl_context()).close()  # noqa: S310
 
     def __enter__(self) -> MotoServer:
         return self.start()

@@ -31,13 +31,10 @@ import datetime
 import ipaddress
 import json
 import ssl
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
-from tests.emulator import TEST_CREDENTIALS, MotoServer
+from tests.emulator import MotoServer
 
 #: What this server's requests carry: it only accepts TLS connections.
 REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
@@ -159,36 +156,28 @@ class TlsMotoServer(MotoServer):
     def env(self, region: str = "us-east-1") -> dict[str, str]:
         return {**super().env(region), "AWS_CA_BUNDLE": str(self.cert)}
 
-    def start(self, timeout: float = 60) -> TlsMotoServer:
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        command = [sys.executable, "-m", "tests.e2e.tls_moto", "-H", "127.0.0.1", "-p", str(self.port)]
-        self.process = subprocess.Popen(
-            [*command, "-c", str(self.cert), "-k", str(self.key)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            # AWS has its managed policies in every account; moto loads them only when asked. The stack
-            # attaches AmazonAPIGatewayPushToCloudWatchLogs to the API Gateway CloudWatch role.
-            env={**_environ(), **TEST_CREDENTIALS, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
-            cwd=Path(__file__).resolve().parents[2],
-        )
-        context = ssl.create_default_context(cafile=str(self.cert))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"moto server exited with {self.process.returncode} during start-up")
-            try:
-                with urllib.request.urlopen(f"{self.url}/moto-api/data.json", timeout=2, context=context):  # noqa: S310
-                    return self
-            except OSError:
-                time.sleep(0.1)  # polling readiness, not synchronizing on time
-        self.stop()
-        raise RuntimeError(f"moto server on port {self.port} did not answer within {timeout} s")
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "tests.e2e.tls_moto",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-c",
+            str(self.cert),
+            "-k",
+            str(self.key),
+        ]
 
+    def process_env(self) -> dict[str, str]:
+        # AWS has its managed policies in every account; moto loads them only when asked. The stack
+        # attaches AmazonAPIGatewayPushToCloudWatchLogs to the API Gateway CloudWatch role.
+        return {**super().process_env(), "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
 
-def _environ() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.cert))
 
 
 if __name__ == "__main__":
