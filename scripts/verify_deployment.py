@@ -12,7 +12,8 @@ Expected values (usage-plan limits, whether WAF is on) come from ``environments/
 Checks: the web ACL is associated with the stage; PITR on every table; versioning and default
 encryption on every bucket (the environment's state bucket included); every alarm has actions;
 the usage-plan limits equal the configured ones; the gateway responses are customized; every
-SNS topic is KMS-encrypted. A check whose resource the environment does not create (e.g. WAF
+SNS topic is KMS-encrypted; the stage writes access logs and metrics without full request
+logging; every log group is KMS-encrypted. A check whose resource the environment does not create (e.g. WAF
 switched off) is SKIP with the reason, never PASS.
 
 Exit status: 0 when nothing failed, 1 when a check failed, 2 on bad input or no AWS access.
@@ -350,6 +351,48 @@ def check_topic_encryption(aws: Aws, dep: Deployment) -> Iterable[Result]:
         yield Result(name, arn.rsplit(":", 1)[-1], PASS if key else FAIL, key or "not encrypted")
 
 
+def check_stage_logging(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    """The stage writes access logs, emits metrics, and never logs full requests (they carry API keys)."""
+    name = "stage logging"
+    api = _rest_api(aws, dep)
+    if api is None:
+        yield Result(name, "-", FAIL, f"no REST API found for prefix {dep.name_prefix}")
+        return
+    stage = aws("apigateway").get_stage(restApiId=api[0], stageName=api[1])
+    destination = stage.get("accessLogSettings", {}).get("destinationArn", "")
+    yield Result(name, f"{api[1]}:access-log", PASS if destination else FAIL, destination or "no access logging")
+    settings = stage.get("methodSettings", {}).get("*/*", {})
+    problems = []
+    if not settings.get("metricsEnabled", False):
+        problems.append("metrics off")
+    if settings.get("dataTraceEnabled", False):
+        problems.append("full request logging on (would log API keys)")
+    detail = "; ".join(problems) or f"metrics on, logging level {settings.get('loggingLevel', 'OFF')}, no data trace"
+    yield Result(name, f"{api[1]}:method-settings", FAIL if problems else PASS, detail)
+
+
+def check_log_group_encryption(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    """Every log group of the stack is encrypted with a customer-managed KMS key."""
+    name = "log group encryption"
+    prefixes = (
+        f"/aws/lambda/{dep.name_prefix}-",
+        f"/aws/apigateway/{dep.name_prefix}",
+        f"aws-waf-logs-{dep.name_prefix}",
+    )
+    api = _rest_api(aws, dep)
+    if api is not None:
+        prefixes += (f"API-Gateway-Execution-Logs_{api[0]}/",)
+    logs = aws("logs")
+    groups = [
+        g for prefix in prefixes for g in _pages(logs, "describe_log_groups", "logGroups", logGroupNamePrefix=prefix)
+    ]
+    if not groups:
+        yield Result(name, "-", FAIL, f"no log group of {dep.name_prefix} found")
+    for group in groups:
+        key = group.get("kmsKeyId", "")
+        yield Result(name, group["logGroupName"], PASS if key else FAIL, key or "not encrypted with a KMS key")
+
+
 CHECKS: tuple[Callable[[Aws, Deployment], Iterable[Result]], ...] = (
     check_web_acl,
     check_tables_pitr,
@@ -358,6 +401,8 @@ CHECKS: tuple[Callable[[Aws, Deployment], Iterable[Result]], ...] = (
     check_usage_plan,
     check_gateway_responses,
     check_topic_encryption,
+    check_stage_logging,
+    check_log_group_encryption,
 )
 
 

@@ -103,6 +103,8 @@ def test_each_check_fails_on_a_weak_deployment_and_passes_once_hardened(emulator
     assert weak[("web ACL on stage", "-")] == "FAIL"  # no API at all
     assert weak[("usage-plan limits", f"{PREFIX}-default")] == "FAIL"
     assert weak[("gateway responses", "-")] == "FAIL"
+    assert weak[("stage logging", "-")] == "FAIL"
+    assert weak[("log group encryption", "-")] == "FAIL"  # no log group at all
 
     dynamodb.update_continuous_backups(
         TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
@@ -140,3 +142,46 @@ def test_silent_alarm_by_design_is_skip_not_pass(emulator, capsys) -> None:
     )
     verify_deployment.main(["--env", "local"])
     assert rows(capsys.readouterr().out)[("alarm actions", f"{PREFIX}-slo-short-window")] == "SKIP"
+
+
+def test_stage_logging_and_log_group_encryption_fail_then_pass(emulator, capsys) -> None:
+    apigw = boto3_client("apigateway", emulator, REGION)
+    logs = boto3_client("logs", emulator, REGION)
+    kms = boto3_client("kms", emulator, REGION)
+    api = apigw.create_rest_api(name=f"{PREFIX}-api")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    apigw.put_method(restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+    deployment = apigw.create_deployment(restApiId=api)["id"]
+    apigw.create_stage(restApiId=api, stageName="local", deploymentId=deployment)
+    group = f"/aws/lambda/{PREFIX}-projects"
+    logs.create_log_group(logGroupName=group)
+
+    verify_deployment.main(["--env", "local"])
+    weak = rows(capsys.readouterr().out)
+    assert weak[("stage logging", "local:access-log")] == "FAIL"
+    assert weak[("stage logging", "local:method-settings")] == "FAIL"  # metrics off
+    assert weak[("log group encryption", group)] == "FAIL"
+
+    access_log = f"/aws/apigateway/{PREFIX}-access"
+    logs.create_log_group(logGroupName=access_log, kmsKeyId=kms.create_key()["KeyMetadata"]["Arn"])
+    logs.delete_log_group(logGroupName=group)  # moto has no AssociateKmsKey: recreate it encrypted
+    logs.create_log_group(logGroupName=group, kmsKeyId=kms.create_key()["KeyMetadata"]["Arn"])
+    arn = f"arn:aws:logs:{REGION}:123456789012:log-group:{access_log}"
+    apigw.update_stage(
+        restApiId=api,
+        stageName="local",
+        patchOperations=[
+            {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": arn},
+            {"op": "replace", "path": "/accessLogSettings/format", "value": '{"requestId":"$context.requestId"}'},
+            {"op": "replace", "path": "/*/*/metrics/enabled", "value": "true"},
+            {"op": "replace", "path": "/*/*/logging/loglevel", "value": "ERROR"},
+        ],
+    )
+    verify_deployment.main(["--env", "local"])
+    out = capsys.readouterr().out
+    hardened = rows(out)
+    assert hardened[("log group encryption", group)] == "PASS"
+    assert hardened[("log group encryption", access_log)] == "PASS"
+    assert hardened[("stage logging", "local:access-log")] == "PASS"
+    assert hardened[("stage logging", "local:method-settings")] == "PASS"
