@@ -51,3 +51,34 @@ def synth_scope(build: Callable[[Any], None], *, stack_id: str = "test") -> Synt
     AwsProvider(stack, "aws", region="us-east-1")
     build(stack)
     return Synthesized(json.loads(Testing.synth(stack)))
+
+
+def existing_api_config():
+    """An existing (not created here) AgenticAI API, referenced by name: the hardening-only mode."""
+    from environments.config import ExistingApiConfig
+
+    return ExistingApiConfig(
+        rest_api_name="legacy-agenticai",
+        stage_name="prod",
+        projects_function_name="legacy-projects",
+        health_function_name="legacy-health",
+        projects_table_name="legacy-projects",
+        projects_queue_name="legacy-projects",
+        projects_dlq_name="legacy-projects-dlq",
+        artifacts_bucket_name="legacy-agenticai-artifacts",
+    )
+
+
+def existing_api_stack(env: str):
+    """A whole environment stack (every construct) pointed at the existing API: (stack, synthesized JSON)."""
+    import dataclasses
+
+    from cdktf import Testing
+
+    from environments import load
+    from environments.config import ApiConfig
+    from modules.stack import AgenticAiStack
+
+    config = dataclasses.replace(load(env), api=ApiConfig(existing=existing_api_config()))
+    stack = AgenticAiStack(Testing.app(), "existing", config=config)
+    return stack, Synthesized(json.loads(Testing.synth(stack)))

@@ -15,26 +15,16 @@ from environments.config import (
     ApiConfig,
     ConfigError,
     ExecutionLogLevel,
-    ExistingApiConfig,
     LambdaRuntime,
     UsagePlanConfig,
 )
 from modules.auth import gateway_responses
 from modules.packaging import build_package, zip_bytes
-from tests.synth import Synthesized
+from tests.synth import Synthesized, existing_api_config, existing_api_stack
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "modules" / "functions"
 
-EXISTING = ExistingApiConfig(
-    rest_api_name="legacy-agenticai",
-    stage_name="prod",
-    projects_function_name="legacy-projects",
-    health_function_name="legacy-health",
-    projects_table_name="legacy-projects",
-    projects_queue_name="legacy-projects",
-    projects_dlq_name="legacy-projects-dlq",
-    artifacts_bucket_name="legacy-agenticai-artifacts",
-)
+EXISTING = existing_api_config()
 
 
 def _by_name(stack: Synthesized, type_: str, key: str = "function_name") -> dict[str, dict]:
@@ -396,13 +386,7 @@ def test_invalid_body_gets_the_json_error_shape() -> None:
 @pytest.fixture(scope="module")
 def existing_stack():
     """A whole environment stack (every construct) pointed at an existing API."""
-    from cdktf import Testing
-
-    from modules.stack import AgenticAiStack
-
-    config = dataclasses.replace(load("staging"), api=ApiConfig(existing=EXISTING))
-    stack = AgenticAiStack(Testing.app(), "existing", config=config)
-    return stack, Synthesized(json.loads(Testing.synth(stack)))
+    return existing_api_stack("staging")
 
 
 def test_existing_mode_creates_no_api_resources(existing_stack) -> None:

@@ -3,15 +3,12 @@ and function environment the stack creates, and its key policy lets CloudWatch L
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import re
 
 import pytest
 
 from environments import ENVIRONMENTS, load
-from environments.config import ApiConfig, ExistingApiConfig
-from tests.synth import Synthesized
+from tests.synth import Synthesized, existing_api_stack
 
 #: What uses the key, and the attribute that names it.
 ENCRYPTED: tuple[tuple[str, str], ...] = (
@@ -110,22 +107,8 @@ def test_key_use_in_role_policies_is_limited_to_the_data_key(env, stacks) -> Non
 
 
 def test_existing_api_mode_encrypts_only_our_own_resources() -> None:
-    from cdktf import Testing
-
-    from modules.stack import AgenticAiStack
-
-    existing = ExistingApiConfig(
-        rest_api_name="legacy-agenticai",
-        stage_name="prod",
-        projects_function_name="legacy-projects",
-        health_function_name="legacy-health",
-        projects_table_name="legacy-projects",
-        projects_queue_name="legacy-projects",
-        projects_dlq_name="legacy-projects-dlq",
-        artifacts_bucket_name="legacy-agenticai-artifacts",
-    )
-    config = dataclasses.replace(load("dev"), api=ApiConfig(existing=existing))
-    stack = Synthesized(json.loads(Testing.synth(AgenticAiStack(Testing.app(), "existing", config=config))))
+    _, stack = existing_api_stack("dev")
+    config = load("dev")
     arn, _ = data_key(stack, config.name_prefix)
     assert_everything_uses(stack, arn)
     # Ours: the authorizer, its log group, the keys and rate-limit tables, the pepper and canary secrets.
