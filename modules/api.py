@@ -30,7 +30,6 @@ from cdktf_cdktf_provider_aws.api_gateway_rest_api import (
     ApiGatewayRestApiEndpointConfiguration,
 )
 from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_api_gateway_rest_api import DataAwsApiGatewayRestApi
 from cdktf_cdktf_provider_aws.data_aws_dynamodb_table import DataAwsDynamodbTable
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
@@ -230,12 +229,8 @@ class PythonFunction(Construct):
         data_key: DataKey,
     ) -> None:
         super().__init__(scope, id)
-        self.log_group = CloudwatchLogGroup(
-            self,
-            "logs",
-            name=f"/aws/lambda/{function_name}",
-            retention_in_days=log_retention_days,
-            kms_key_id=data_key.arn,
+        self.log_group = data_key.log_group(
+            self, "logs", name=f"/aws/lambda/{function_name}", retention_days=log_retention_days
         )
         self.role = IamRole(self, "role", name=role_name, assume_role_policy=LAMBDA_ASSUME_ROLE_POLICY)
         statements = [
@@ -489,12 +484,8 @@ class DemoApi(Construct):
         self.account_logging: ApiGatewayAccountLogging | None = None
         if config.manage_account_logging_role:
             self.account_logging = ApiGatewayAccountLogging(self, "account-logging", naming=naming)
-        self.access_log_group = CloudwatchLogGroup(
-            self,
-            "access-logs",
-            name=f"/aws/apigateway/{naming.name('access')}",
-            retention_in_days=log_retention_days,
-            kms_key_id=data_key.arn,
+        self.access_log_group = data_key.log_group(
+            self, "access-logs", name=f"/aws/apigateway/{naming.name('access')}", retention_days=log_retention_days
         )
         self.stage = ApiGatewayStage(
             self,
@@ -509,12 +500,11 @@ class DemoApi(Construct):
             depends_on=[self.account_logging.account] if self.account_logging else None,
         )
         # API Gateway would create the execution log group itself, without retention; this one has it.
-        self.execution_log_group = CloudwatchLogGroup(
+        self.execution_log_group = data_key.log_group(
             self,
             "execution-logs",
             name=f"API-Gateway-Execution-Logs_{self.rest_api.id}/{config.stage_name}",
-            retention_in_days=log_retention_days,
-            kms_key_id=data_key.arn,
+            retention_days=log_retention_days,
         )
         self.method_settings = ApiGatewayMethodSettings(
             self,

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import Enum
 
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
@@ -129,6 +130,13 @@ class DataKey(Construct):
             (self.arn,),
             (PermissionCondition("StringEquals", "kms:ViaService", endpoints),),
         )
+
+    def log_group(self, scope: Construct, id: str, *, name: str, retention_days: int) -> CloudwatchLogGroup:
+        """A log group encrypted with this key (its policy lets CloudWatch Logs use it for the account's groups).
+
+        Created in ``scope`` under ``id``, so its Terraform address belongs to the caller.
+        """
+        return CloudwatchLogGroup(scope, id, name=name, retention_in_days=retention_days, kms_key_id=self.arn)
 
     def environment_permission(self, function_name: str) -> Permission:
         """What a function's role needs for Lambda to decrypt that function's environment variables."""

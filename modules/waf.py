@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.cloudwatch_log_resource_policy import CloudwatchLogResourcePolicy
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_region import DataAwsRegion
@@ -112,12 +111,8 @@ class WebAcl(Construct):
         # Escape hatch: the rendered rules are plain JSON written verbatim (see modules/waf_rules.py).
         self.web_acl.add_override("rule", self.rule_set.render())
 
-        self.log_group = CloudwatchLogGroup(
-            self,
-            "log-group",
-            name=f"aws-waf-logs-{naming.prefix}",
-            retention_in_days=log_retention_days,
-            kms_key_id=data_key.arn,
+        self.log_group = data_key.log_group(
+            self, "log-group", name=f"aws-waf-logs-{naming.prefix}", retention_days=log_retention_days
         )
         self.log_resource_policy = self._log_resource_policy(naming)
         self.logging_configuration = Wafv2WebAclLoggingConfiguration(
