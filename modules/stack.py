@@ -11,16 +11,16 @@ from constructs import Construct
 
 from environments.config import EnvironmentConfig
 from modules.api import build_api
-from modules.auth import FrontDoor
-from modules.backups import DataProtection
-from modules.canary import ApiCanary, CanaryPackage, package_canary
-from modules.kms import DataKey
-from modules.monitoring import CanaryMetrics, Monitoring
-from modules.naming import Naming
-from modules.packaging import Package, build_package
-from modules.refs import ServiceRefs
-from modules.state import StateBucket, use_remote_state
-from modules.waf import WebAcl
+from modules.core.kms import DataKey
+from modules.core.naming import Naming
+from modules.core.packaging import Package, build_package
+from modules.core.refs import ServiceRefs
+from modules.data.backups import DataProtection
+from modules.data.state import StateBucket, use_remote_state
+from modules.edge.waf import WebAcl
+from modules.front_door.front_door import FrontDoor
+from modules.monitoring.monitoring import CanaryMetrics, Monitoring
+from modules.synthetics.canary import ApiCanary, CanaryPackage, package_canary
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent / "functions"
 CANARY_DIR = Path(__file__).resolve().parent.parent / "canary"
@@ -123,7 +123,7 @@ class AgenticAiStack(TerraformStack):
         # own region: the billing alarm, its topics and the budget use this aliased provider.
         self.billing_provider = _provider(self, config, region="us-east-1", alias="billing")
         # Alarms, SLO alarms, alert topics, dashboard and budget. Pass waf=WafMetrics(...) and
-        # canary=CanaryMetrics(...) (modules.monitoring) to alarm on and chart them.
+        # canary=CanaryMetrics(...) (modules.monitoring.monitoring) to alarm on and chart them.
         self.monitoring = Monitoring(
             self,
             "monitoring",

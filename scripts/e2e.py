@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -46,9 +45,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from scripts.tf_cli_config import find_provider_mirror, write_cli_config  # noqa: E402
-from tests.e2e.tls_moto import TlsMotoServer  # noqa: E402
-from tests.emulator import MotoServer  # noqa: E402
+from scripts.emulator.moto_server import MotoServer  # noqa: E402
+from scripts.emulator.terraform import StepFailed, Terraform, tail  # noqa: E402
+from scripts.emulator.tls import TlsMotoServer  # noqa: E402
 
 #: moto's fixed account id: every resource the emulator creates lives in it.
 EMULATOR_ACCOUNT_ID = "123456789012"
@@ -59,133 +58,6 @@ EXPECTED_OUTPUTS = ("rest_api_id", "stage_name", "invoke_url", "table_names", "b
                     "alert_topic_arns")  # fmt: skip
 #: What Terraform prints when it waits for "yes".
 APPROVAL_PROMPT = "Enter a value:"
-
-
-class StepFailed(RuntimeError):
-    """One e2e step failed; the message says what was expected and what happened."""
-
-
-# --------------------------------------------------------------------------- terraform
-
-
-class Terraform:
-    """The real terraform binary, with the offline provider mirror and an emulator environment."""
-
-    def __init__(self, env: dict[str, str], binary: str | None = None, log_dir: Path | None = None) -> None:
-        self.log_dir = log_dir
-        self.runs = 0
-        binary = binary or shutil.which("terraform")
-        if binary is None:
-            raise StepFailed("terraform is not on PATH (Terraform >= 1.10 is required)")
-        self.binary = binary
-        self.env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1", **env}
-        mirror = find_provider_mirror()
-        if mirror is not None:
-            self.env["TF_CLI_CONFIG_FILE"] = str(write_cli_config(ROOT / "build" / "terraform", mirror))
-
-    def run(
-        self, cwd: Path, *args: str, check: bool = True, ok_codes: Sequence[int] = (0,), timeout: float = 900
-    ) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [self.binary, f"-chdir={cwd}", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        self.runs += 1
-        if self.log_dir is not None:  # every command's full output, for the post-mortem
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            name = f"{self.runs:02d}-{cwd.name}-{args[0]}.log"
-            (self.log_dir / name).write_text(f"$ terraform {' '.join(args)}\n{result.stdout}\n{result.stderr}")
-        if check and result.returncode not in ok_codes:
-            raise StepFailed(
-                f"terraform {' '.join(args)} in {cwd} exited {result.returncode}:\n"
-                f"{_changes(result.stdout)}{_tail(result.stdout)}\n{_tail(result.stderr)}"
-            )
-        return result
-
-    def start(self, cwd: Path, *args: str) -> Interactive:
-        """Start terraform with a pipe on stdin (to answer the approval prompt) and stdout."""
-        process = subprocess.Popen(
-            [self.binary, f"-chdir={cwd}", *args],
-            env=self.env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so a kill also reaches the provider plugin
-        )
-        return Interactive(process)
-
-    def start_logged(self, cwd: Path, log: Path, *args: str) -> subprocess.Popen[bytes]:
-        """Start terraform in the background with its output going to ``log`` (never a full pipe)."""
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with open(log, "wb") as sink:
-            return subprocess.Popen(
-                [self.binary, f"-chdir={cwd}", *args],
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def init_s3(self, stack_dir: Path, backend_file: Path) -> None:
-        self.run(stack_dir, "init", "-input=false", "-no-color", f"-backend-config={backend_file}")
-
-    def show_json(self, stack_dir: Path) -> dict:
-        return json.loads(self.run(stack_dir, "show", "-json", "-no-color").stdout)
-
-    def state_list(self, stack_dir: Path) -> list[str]:
-        return self.run(stack_dir, "state", "list", "-no-color").stdout.split()
-
-
-class Interactive:
-    """A running terraform process whose output is read as it comes (prompts end without a newline)."""
-
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
-        self.process = process
-        self.output = ""
-
-    def wait_for(self, needle: str, timeout: float = 600) -> str:
-        """Read output until ``needle`` appears; fail if the process exits or the timeout passes first."""
-        assert self.process.stdout is not None
-        fd = self.process.stdout.fileno()
-        deadline = time.monotonic() + timeout
-        while needle not in self.output:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise StepFailed(f"terraform did not print {needle!r} within {timeout:.0f} s:\n{_tail(self.output)}")
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
-                continue
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                self.process.wait()
-                raise StepFailed(
-                    f"terraform exited {self.process.returncode} before printing {needle!r}:\n{_tail(self.output)}"
-                )
-            self.output += chunk.decode(errors="replace")
-        return self.output
-
-    def answer(self, text: str) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(f"{text}\n".encode())
-        self.process.stdin.flush()
-
-    def finish(self, timeout: float = 900) -> int:
-        """Read the rest of the output and return the exit status."""
-        assert self.process.stdout is not None
-        rest, _ = self.process.communicate(timeout=timeout)
-        self.output += (rest or b"").decode(errors="replace")
-        return self.process.returncode
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group: terraform and its provider plugin, no clean-up."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
 
 
 # --------------------------------------------------------------------------- emulator wiring
@@ -238,7 +110,7 @@ def prepare_offline_plan(stack_dir: Path, target: Path, *, account_id: str = EMU
 
 
 def check_tls_only_policy(s3, bucket: str) -> str:
-    """The state bucket's policy must deny non-TLS requests (the emulator honours it: see tests.e2e.tls_moto)."""
+    """The state bucket's policy must deny non-TLS requests (the emulator honours it: see scripts.emulator.tls)."""
     policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
     denies = [
         statement
@@ -358,16 +230,6 @@ class Progress:
 # --------------------------------------------------------------------------- the pipeline
 
 
-def _changes(plan_output: str) -> str:
-    """The ``# <address> will be ...`` headers of a plan, so a failure names every changed resource."""
-    headers = [line.strip() for line in plan_output.splitlines() if line.lstrip().startswith("# ")]
-    return "".join(f"{h}\n" for h in headers)
-
-
-def _tail(text: str, lines: int = 40) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])
-
-
 def _resource_addresses(module: dict) -> list[str]:
     addresses = [r["address"] for r in module.get("resources", [])]
     for child in module.get("child_modules", []):
@@ -384,7 +246,7 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
     progress.stream = stream
     outdir = workdir / "cdktf.out"
     background: list[subprocess.Popen[bytes]] = []  # killed at the end if still running
-    # HTTPS, so the stacks' TLS-only bucket policies behave as on AWS (see tests/e2e/tls_moto.py).
+    # HTTPS, so the stacks' TLS-only bucket policies behave as on AWS (see scripts/emulator/tls.py).
     server = TlsMotoServer(workdir / "tls", log_path=workdir / "moto.log")
     try:
         with progress.step("synthesize local and prod") as notes:
@@ -439,7 +301,7 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
                     os.killpg(apply.pid, signal.SIGKILL)
             output = log.read_text()
             if status != 0:
-                raise StepFailed(f"apply exited {status}:\n{_tail(output)}")
+                raise StepFailed(f"apply exited {status}:\n{tail(output)}")
             if not seen:
                 raise StepFailed(f"s3://{local.state.bucket}/{lock} never appeared while the apply ran")
             notes.append(f"{lock} present during apply")
@@ -452,13 +314,13 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
             status = bootstrap_apply.wait(timeout=600)
             output = (workdir / "logs" / "bootstrap-apply.log").read_text()
             if status != 0:
-                raise StepFailed(f"bootstrap apply exited {status}:\n{_tail(output)}")
+                raise StepFailed(f"bootstrap apply exited {status}:\n{tail(output)}")
             notes.append(next((ln for ln in output.splitlines() if ln.startswith("Apply complete!")), ""))
 
         with progress.step("second plan: no changes (-detailed-exitcode 0)"):
             result = tf.run(stack, "plan", "-input=false", "-no-color", "-detailed-exitcode", ok_codes=(0, 2))
             if result.returncode != 0:
-                raise StepFailed(f"the second plan is not empty (exit {result.returncode}):\n{_tail(result.stdout)}")
+                raise StepFailed(f"the second plan is not empty (exit {result.returncode}):\n{tail(result.stdout)}")
 
         with progress.step("inspect state: state list, show -json, the bucket object") as notes:
             listed = tf.state_list(stack)

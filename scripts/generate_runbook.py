@@ -25,10 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import modules  # noqa: E402,F401  - runtime set-up before cdktf loads
+from modules.core import runtime  # noqa: E402
+
+runtime.prepare()
 from environments import ENVIRONMENTS, EnvironmentConfigError, load  # noqa: E402
 from environments.config import EnvironmentConfig  # noqa: E402
-from modules.alarm_factory import AlarmSpec, CompositeAlarmSpec, MathExpression, duration_text  # noqa: E402
+from modules.monitoring.alarm_factory import AlarmSpec, CompositeAlarmSpec, MathExpression, duration_text  # noqa: E402
 
 RUNBOOK = ROOT / "docs" / "RUNBOOK.md"
 

@@ -33,7 +33,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from environments import EnvironmentConfigError, UnknownEnvironmentError, load  # noqa: E402
-from modules.auth_names import AuthNames  # noqa: E402
+from modules.front_door.names import AuthNames  # noqa: E402
 from modules.functions import keys  # noqa: E402
 
 _NAME_PATTERN = r"[a-z0-9][a-z0-9-]{0,62}"

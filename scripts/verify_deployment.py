@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
 
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 
-#: In the description of an alarm that has no actions on purpose (modules.alarm_factory.SILENT_MARKER).
+#: In the description of an alarm that has no actions on purpose (modules.monitoring.alarm_factory.SILENT_MARKER).
 SILENT_MARKER = "Actions: none by design."
 
 
@@ -100,8 +100,8 @@ def load_deployment(env: str, outputs: dict[str, Any], region: str | None) -> De
         config = load(env)
     except (UnknownEnvironmentError, EnvironmentConfigError) as error:
         raise UsageError(f"--env: {error}") from None
-    from modules.auth import gateway_responses  # the front door's own table of responses
-    from modules.auth_names import AuthNames
+    from modules.front_door.front_door import gateway_responses  # the front door's own table of responses
+    from modules.front_door.names import AuthNames
 
     return Deployment(
         env=env,

@@ -2,7 +2,7 @@
 
 It follows the documented order: identity source check -> REQUEST authorizer ->
 policy -> usage-plan key check -> Lambda proxy integration, and answers with
-the *same* gateway-response table that ``modules.auth`` deploys. It is not an
+the *same* gateway-response table that ``modules.front_door.front_door`` deploys. It is not an
 emulator of API Gateway (moto does not run authorizers); it composes the real
 handler code with the deployed status/header contract.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from environments.config.auth import UsagePlanConfig
-from modules.auth import API_KEY_HEADER, gateway_responses
+from modules.front_door.front_door import API_KEY_HEADER, gateway_responses
 from modules.functions import authorizer
 
 API_ID = "a1b2c3d4e5"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 import main
 from environments import ENVIRONMENTS
-from scripts.tf_cli_config import find_provider_mirror, write_cli_config
+from scripts.emulator.terraform import Terraform
+from scripts.tf_cli_config import find_provider_mirror
 from tests.synth import Synthesized
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,34 +40,6 @@ def stacks(synth_dir: Path) -> dict[str, Synthesized]:
     return {d.name: Synthesized.from_dir(d) for d in sorted((synth_dir / "stacks").iterdir())}
 
 
-class Terraform:
-    """Runs the real terraform binary with a CLI config that uses the local provider mirror."""
-
-    def __init__(self, binary: str, cli_config: Path | None) -> None:
-        self.binary = binary
-        self.env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-        if cli_config is not None:
-            self.env["TF_CLI_CONFIG_FILE"] = str(cli_config)
-
-    def run(
-        self, cwd: Path, *args: str, env: dict[str, str] | None = None, check: bool = True, timeout: float = 600
-    ) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [self.binary, f"-chdir={cwd}", *args],
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(
-                f"terraform {' '.join(args)} failed in {cwd} "
-                f"(exit {result.returncode}):\n{result.stdout}\n{result.stderr}"
-            )
-        return result
-
-
 @pytest.fixture(scope="session")
 def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
     """The Terraform harness. Skips, with the reason, only where terraform or the provider is truly absent."""
@@ -80,15 +52,13 @@ def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
             "no filesystem mirror of hashicorp/aws found (set TF_PROVIDER_MIRROR, "
             "or TF_ALLOW_REGISTRY=1 to download from the registry)"
         )
-    # A persistent plugin cache under build/ links the ~700 MB provider instead of copying it per stack.
-    config = write_cli_config(ROOT / "build" / "terraform", mirror) if mirror else None
-    return Terraform(binary, config)
+    return Terraform(binary=binary)
 
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory):
     """One moto server (a real process on loopback) per session; tests reset or namespace their data."""
-    from tests.emulator import MotoServer
+    from scripts.emulator.moto_server import MotoServer
 
     server = MotoServer(log_path=tmp_path_factory.mktemp("moto") / "moto.log")
     server.start()

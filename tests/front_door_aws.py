@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import boto3
 
-from modules.auth_names import AuthNames
+from modules.front_door.names import AuthNames
 
 
 @dataclass(frozen=True)

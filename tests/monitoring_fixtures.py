@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from environments.config.monitoring import MonitoringConfig
-from modules.alarms import CanaryMetrics, WafMetrics
-from modules.naming import Naming
-from modules.refs import FunctionRef, QueueRef, RestApiRef, ServiceRefs, TableRef
+from modules.core.naming import Naming
+from modules.core.refs import FunctionRef, QueueRef, RestApiRef, ServiceRefs, TableRef
+from modules.monitoring.alarms import CanaryMetrics, WafMetrics
 from tests.synth import Synthesized, synth_scope
 
 NAMING = Naming("agenticai-test")
@@ -56,7 +56,7 @@ def synth_monitoring(
     """A minimal stack holding one Monitoring construct; returns its JSON and the construct."""
     from cdktf_cdktf_provider_aws.provider import AwsProvider
 
-    from modules.monitoring import Monitoring
+    from modules.monitoring.monitoring import Monitoring
 
     built = {}
 

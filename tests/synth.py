@@ -7,7 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import modules  # noqa: F401  - runtime set-up before cdktf loads
+from modules.core import runtime
+
+runtime.prepare()  # the project's Node.js and the lazy provider, before any test imports cdktf
 
 
 class Synthesized:

@@ -19,7 +19,7 @@ PREFIX = "agenticai-emulated"
 
 @pytest.fixture(scope="module")
 def applied(terraform, moto_server, tmp_path_factory: pytest.TempPathFactory):
-    from modules.naming import Naming
+    from modules.core.naming import Naming
 
     # Namespaced by prefix: the moto server is shared by the whole session.
     stack, monitoring = synth_monitoring(emulator_config(), region="us-east-1", naming=Naming(PREFIX))

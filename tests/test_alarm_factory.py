@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from environments.config.monitoring import Severity
-from modules.alarm_factory import (
+from modules.core.naming import Naming
+from modules.monitoring.alarm_factory import (
     AlarmFactory,
     AlarmSpec,
     AlarmSpecError,
@@ -19,7 +20,6 @@ from modules.alarm_factory import (
     Metric,
     TreatMissingData,
 )
-from modules.naming import Naming
 from tests.synth import synth_scope
 
 TOPICS = AlarmTopics({s: f"arn:aws:sns:us-east-1:123456789012:{s.value}" for s in Severity})

@@ -8,8 +8,8 @@ import pytest
 
 from environments import ENVIRONMENTS, load
 from environments.config.monitoring import AlarmThresholds, MonitoringConfig, Severity
-from modules.alarm_factory import AlarmSpec
-from modules.alarms import build_alarm_specs
+from modules.monitoring.alarm_factory import AlarmSpec
+from modules.monitoring.alarms import build_alarm_specs
 from tests.monitoring_fixtures import CANARY, CONFIG, REFS, REGION, WAF, synth_monitoring
 
 

@@ -18,8 +18,8 @@ from environments.config import (
     LambdaRuntime,
     UsagePlanConfig,
 )
-from modules.auth import gateway_responses
-from modules.packaging import build_package, zip_bytes
+from modules.core.packaging import build_package, zip_bytes
+from modules.front_door.front_door import gateway_responses
 from tests.synth import Synthesized, existing_api_config, existing_api_stack
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "modules" / "functions"
@@ -31,7 +31,7 @@ def _by_name(stack: Synthesized, type_: str, key: str = "function_name") -> dict
     return {r[key]: r for r in stack.resources(type_)}
 
 
-#: The stack's data key (``modules.kms.DataKey``, id ``data-key``) as policies reference it.
+#: The stack's data key (``modules.core.kms.DataKey``, id ``data-key``) as policies reference it.
 DATA_KEY_ARN = "${aws_kms_key.data-key_5D719C34.arn}"
 
 
@@ -367,7 +367,7 @@ def test_invalid_body_gets_the_json_error_shape() -> None:
     """API Gateway answers a body the model rejects with BAD_REQUEST_BODY (400), which the front
     door customizes to the project's {"error": ...} shape with the body contract in the message."""
     from environments.config import UsagePlanConfig
-    from modules.auth import gateway_responses
+    from modules.front_door.front_door import gateway_responses
     from modules.functions.projects import FIELDS
 
     specs = {s.response_type: s for s in gateway_responses(UsagePlanConfig())}

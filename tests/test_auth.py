@@ -8,7 +8,7 @@ import pytest
 
 from environments import ENVIRONMENTS, load
 from environments.config import AuthConfig, ConfigError, QuotaPeriod, UsagePlanConfig
-from modules.auth import gateway_responses
+from modules.front_door.front_door import gateway_responses
 
 REQUIRED_RESPONSES = {
     "UNAUTHORIZED": "401",

@@ -7,15 +7,15 @@ import threading
 import pytest
 
 from modules.functions import authorizer, keys
+from scripts.emulator.atomic import AtomicMotoServer
 from scripts.manage_keys import KeyManager
 from tests import front_door_aws
 from tests.apigw import Gateway
-from tests.atomic_moto import AtomicMotoServer
 
 
 @pytest.fixture(scope="module")
 def atomic_moto(tmp_path_factory):
-    """moto with UpdateItem serialized per call, as DynamoDB serializes writes to an item (see tests.atomic_moto)."""
+    """moto with UpdateItem serialized per call, as DynamoDB serializes writes (see scripts.emulator.atomic)."""
     server = AtomicMotoServer(log_path=tmp_path_factory.mktemp("atomic-moto") / "moto.log")
     server.start()
     yield server

@@ -8,9 +8,9 @@ import pytest
 
 from environments import ENVIRONMENTS, load
 from environments.config import BackupConfig, ConfigError, Tier
-from modules.naming import Naming
+from modules.core.naming import Naming
 
-#: The stack's data key (``modules.kms.DataKey`` with id ``data-key``), as tables reference it.
+#: The stack's data key (``modules.core.kms.DataKey`` with id ``data-key``), as tables reference it.
 DATA_KEY_ARN = "${aws_kms_key.data-key_5D719C34.arn}"
 
 BUCKET_REF = re.compile(r"^\$\{aws_s3_bucket\.([^.]+)\.(?:bucket|id)\}$")
@@ -133,7 +133,7 @@ def test_every_queue_is_encrypted_and_every_source_queue_has_a_redrive_policy(en
 
 
 def _existing_refs():
-    from modules.refs import BucketRef, QueueRef, RestApiRef, ServiceRefs, TableRef
+    from modules.core.refs import BucketRef, QueueRef, RestApiRef, ServiceRefs, TableRef
 
     return ServiceRefs(
         api=RestApiRef("abc123", "legacy", "prod", "arn:stage", "arn:exec", "https://abc123.example/prod"),
@@ -148,8 +148,8 @@ def _existing_refs():
 
 
 def test_existing_buckets_get_separate_protection_resources() -> None:
-    from modules.backups import DataProtection
-    from modules.kms import DataKey
+    from modules.core.kms import DataKey
+    from modules.data.backups import DataProtection
     from tests.synth import synth_scope
 
     refs = _existing_refs()
@@ -176,9 +176,9 @@ def test_existing_buckets_get_separate_protection_resources() -> None:
 def test_managed_tables_get_the_table_protection() -> None:
     from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable, DynamodbTableAttribute
 
-    from modules.backups import DataProtection
-    from modules.kms import DataKey
-    from modules.refs import RestApiRef, ServiceRefs
+    from modules.core.kms import DataKey
+    from modules.core.refs import RestApiRef, ServiceRefs
+    from modules.data.backups import DataProtection
     from tests.synth import synth_scope
 
     def build(scope):

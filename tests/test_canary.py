@@ -12,8 +12,8 @@ import pytest
 from environments import ENVIRONMENTS, load
 from environments.config import BackupConfig, CanaryConfig, ConfigError
 from environments.config.canary import MIN_RUNTIME_MAJOR
-from modules.canary import CANARY_FILES, HANDLER, canary_name, canary_zip_bytes, package_canary
-from modules.naming import Naming
+from modules.core.naming import Naming
+from modules.synthetics.canary import CANARY_FILES, HANDLER, canary_name, canary_zip_bytes, package_canary
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY_DIR = ROOT / "canary"
@@ -177,9 +177,9 @@ def test_canary_alarm_fires_after_two_failed_runs(env: str, stacks) -> None:
 
 
 def test_start_canary_is_configurable() -> None:
-    from modules.canary import ApiCanary
-    from modules.kms import DataKey
-    from modules.refs import RestApiRef
+    from modules.core.kms import DataKey
+    from modules.core.refs import RestApiRef
+    from modules.synthetics.canary import ApiCanary
     from tests.synth import synth_scope
 
     package = package_canary(CANARY_DIR, ROOT / "build" / "test-canary")

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from environments import ENVIRONMENTS, load
-from modules.dashboard import (
+from modules.monitoring.dashboard import (
     AlarmStatusWidget,
     DashboardBody,
     DashboardError,
@@ -167,8 +167,8 @@ def test_rejects_empty_alarm_widget() -> None:
 
 
 def test_rejects_dimension_value_that_is_not_a_stack_resource(monkeypatch: pytest.MonkeyPatch) -> None:
-    import modules.dashboard as dashboard_module
-    from modules.dashboard import Dashboard
+    import modules.monitoring.dashboard as dashboard_module
+    from modules.monitoring.dashboard import Dashboard
     from tests.monitoring_fixtures import NAMING
     from tests.synth import synth_scope
 

@@ -45,7 +45,7 @@ from scripts.e2e import (
     object_exists,
     write_backend_config,
 )
-from tests.emulator import MotoServer
+from scripts.emulator.moto_server import MotoServer
 
 pytestmark = pytest.mark.terraform
 

@@ -14,7 +14,7 @@ import pytest
 
 from scripts import verify_deployment
 from scripts.e2e import boto3_client
-from tests.emulator import MotoServer
+from scripts.emulator.moto_server import MotoServer
 
 PREFIX = "agenticai-local"
 REGION = "us-east-1"

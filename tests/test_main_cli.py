@@ -51,7 +51,7 @@ def test_unknown_environment_is_a_clean_error_and_output_is_untouched(previous_o
 def test_failed_synth_leaves_previous_output_exactly_as_it_was(previous_output: Path, tmp_path: Path) -> None:
     # A sitecustomize that breaks a construct mid-synth, after some stacks were already built.
     (tmp_path / "sitecustomize.py").write_text(
-        "import modules.state as s\n"
+        "import modules.data.state as s\n"
         "def broken(*a, **k):\n    raise RuntimeError('injected failure')\n"
         "s.StateBucket.__init__ = broken\n"
     )

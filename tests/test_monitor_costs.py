@@ -248,7 +248,7 @@ def test_bad_input_exits_2_with_a_clear_message(args: list[str], message: str) -
 
 
 def test_unreachable_cost_explorer_exits_2_without_traceback(tmp_path) -> None:
-    from tests.emulator import TEST_CREDENTIALS, free_port
+    from scripts.emulator.moto_server import TEST_CREDENTIALS, free_port
 
     env = {**TEST_CREDENTIALS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(

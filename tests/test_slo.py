@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from environments.config.monitoring import BurnRateWindow, Severity, SloConfig
-from modules.slo import build_slo_specs
+from modules.monitoring.slo import build_slo_specs
 from tests.monitoring_fixtures import CONFIG, REFS, synth_monitoring
 
 
@@ -140,8 +140,8 @@ def test_rejects_target_of_100_percent() -> None:
 
 
 def test_rejects_more_functions_than_one_alarm_can_read() -> None:
-    from modules.alarm_factory import AlarmSpecError
-    from modules.refs import FunctionRef
+    from modules.core.refs import FunctionRef
+    from modules.monitoring.alarm_factory import AlarmSpecError
 
     functions = tuple(FunctionRef(f"f{i}", f"agenticai-test-f{i}", f"arn:f{i}") for i in range(6))
     with pytest.raises(

@@ -85,7 +85,7 @@ def test_bootstrap_state_bucket_is_hardened(env: str, stacks) -> None:
 
 def test_optional_dynamodb_lock_table_for_old_terraform() -> None:
     from environments.config import StateConfig
-    from modules.state import StateBucket
+    from modules.data.state import StateBucket
     from tests.synth import synth_scope
 
     config = StateConfig(bucket="agenticai-tfstate-test", region="us-east-1", dynamodb_table="agenticai-tf-locks")

@@ -22,8 +22,8 @@ from environments.config.waf import (
     WafConfig,
     WafLogFilter,
 )
-from modules.naming import Naming
-from modules.refs import RestApiRef
+from modules.core.naming import Naming
+from modules.core.refs import RestApiRef
 from tests.synth import Synthesized, synth_scope
 
 STAGE_ARN = "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/stages/v1"
@@ -64,8 +64,8 @@ FULL = WafConfig(
 
 
 def build(config: WafConfig, *, retention_days: int = 30):
-    from modules.kms import DataKey
-    from modules.waf import WebAcl
+    from modules.core.kms import DataKey
+    from modules.edge.waf import WebAcl
 
     holder = {}
 

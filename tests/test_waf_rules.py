@@ -21,7 +21,7 @@ from environments.config.waf import (
     TextTransformation,
     WafConfig,
 )
-from modules.waf_rules import (
+from modules.edge.rules import (
     RATE_LIMITED_BODY_KEY,
     IpSetArns,
     OrStatement,

@@ -9,7 +9,7 @@ from environments.config.base import ConfigError, require_int
 
 @dataclass(frozen=True)
 class TableProtection:
-    """What every DynamoDB table gets; applied by ``modules.backups.protect_table``.
+    """What every DynamoDB table gets; applied by ``modules.data.backups.protect_table``.
 
     These are attributes of the table resource itself, so they can only be set on
     tables this project creates. Tables of an existing API are checked by

@@ -158,3 +158,66 @@ def _range_text(kind: str, minimum: float | None, maximum: float | None, exclusi
     if maximum is not None:
         return f"{kind} <= {maximum}"
     return kind
+
+
+# --------------------------------------------------------------------------- pydantic models
+from typing import ClassVar  # noqa: E402
+
+from pydantic import BaseModel, ConfigDict, ValidationError  # noqa: E402
+
+
+class ConfigModel(BaseModel):
+    """Base of every configuration model: frozen, no unknown fields, strict types, finite numbers.
+
+    ``config_path`` is where the model sits in an environment (``"canary"``,
+    ``"monitoring.thresholds"``); errors raised while it is built name fields under it,
+    so a bad value gives the same one line wherever the model is constructed.
+    """
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        strict=True,
+        allow_inf_nan=False,
+        validate_default=True,
+        use_attribute_docstrings=True,
+        arbitrary_types_allowed=False,
+    )
+    config_path: ClassVar[str] = ""
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            raise config_error(error, prefix=type(self).config_path) from None
+
+
+def config_error(error: ValidationError, *, prefix: str = "") -> ConfigError:
+    """The first error of a pydantic ValidationError as one ``<path>: got X; allowed: Y`` ConfigError."""
+    first = error.errors(include_url=False)[0]
+    parts = [prefix] if prefix else []
+    for item in first["loc"]:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{item}]"]
+        else:
+            parts.append(str(item))
+    path = ".".join(parts) or "config"
+    if isinstance(first.get("ctx", {}).get("error"), ConfigError):
+        return first["ctx"]["error"]
+    return ConfigError(path, first.get("input"), _allowed_text(first))
+
+
+def _allowed_text(detail: dict[str, Any]) -> str:
+    kind, ctx = detail["type"], detail.get("ctx", {})
+    if kind == "extra_forbidden":
+        return "no such field (check its spelling)"
+    if kind == "missing":
+        return "a value (this field is required)"
+    if kind == "finite_number":
+        return "a finite number (not NaN or infinity)"
+    if kind in {"enum", "is_instance_of"} and "expected" in ctx:
+        return f"one of {ctx['expected']}"
+    bounds = [f"{symbol} {ctx[key]}" for key, symbol in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")) if key in ctx]
+    if bounds:
+        return " and ".join(bounds)
+    return detail["msg"]

@@ -1,7 +1,7 @@
 """Monitoring and alerting configuration: thresholds, SLO targets, alert routing, budgets.
 
-Every threshold that differs between environments lives here; ``modules/alarms.py``
-turns these values into typed alarm specs and ``modules/alarm_factory.py`` turns the
+Every threshold that differs between environments lives here; ``modules/monitoring/alarms.py``
+turns these values into typed alarm specs and ``modules/monitoring/alarm_factory.py`` turns the
 specs into CloudWatch alarms.
 """
 

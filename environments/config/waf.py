@@ -5,7 +5,7 @@ geo blocking, IP allow/deny lists, explicit XSS/SQLi match statements).
 :class:`WafConfig` checks the whole rule set when the environment loads: names
 and priorities are unique and the web ACL capacity (WCU) fits the budget, so a
 rule set AWS would reject never reaches ``terraform apply``.
-``modules/waf_rules.py`` renders the specs into the provider's rule blocks.
+``modules/edge/rules.py`` renders the specs into the provider's rule blocks.
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ from cdktf_cdktf_provider_aws.ce_anomaly_subscription import (
 from constructs import Construct
 
 from environments.config.monitoring import MonitoringConfig, Severity
-from modules.alarm_factory import AlarmTopics
-from modules.naming import Naming
+from modules.core.naming import Naming
+from modules.monitoring.alarm_factory import AlarmTopics
 
 #: (notification type, % of the budget, severity routed to).
 BUDGET_NOTIFICATIONS: tuple[tuple[str, float, Severity], ...] = (

@@ -47,10 +47,10 @@ from constructs import Construct
 from environments.config.api import ApiConfig
 from environments.config.auth import AuthConfig, UsagePlanConfig
 from modules.api import CodeLocation, Permission, PythonFunction
-from modules.auth_names import AuthNames
-from modules.kms import READ_ACTIONS, WRITE_ACTIONS, DataKey, KeyService
-from modules.naming import Naming
-from modules.refs import FunctionRef, ServiceRefs, TableRef
+from modules.core.kms import READ_ACTIONS, WRITE_ACTIONS, DataKey, KeyService
+from modules.core.naming import Naming
+from modules.core.refs import FunctionRef, ServiceRefs, TableRef
+from modules.front_door.names import AuthNames
 
 #: The request header that carries the key. API Gateway matches header names case-insensitively.
 API_KEY_HEADER = "X-API-Key"

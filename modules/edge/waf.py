@@ -4,7 +4,7 @@ Defines, from a :class:`WafConfig`:
 
 * ``aws_wafv2_ip_set`` per IP list and IP version (only when lists are configured);
 * ``aws_wafv2_web_acl``: REGIONAL scope (API Gateway stages only accept regional
-  web ACLs), default action allow, the typed rules of ``modules/waf_rules.py``
+  web ACLs), default action allow, the typed rules of ``modules/edge/rules.py``
   (each with its own CloudWatch metric and sampled requests), and the JSON body
   that rate-limited clients receive with their 429;
 * ``aws_cloudwatch_log_group`` ``aws-waf-logs-<prefix>`` (WAF only logs to
@@ -15,7 +15,7 @@ Defines, from a :class:`WafConfig`:
   ``authorization`` redacted, optionally keeping only blocked/counted requests;
 * ``aws_wafv2_web_acl_association`` with the API stage.
 
-``self.metrics`` (a ``modules.alarms.WafMetrics``) names the web ACL and each
+``self.metrics`` (a ``modules.monitoring.alarms.WafMetrics``) names the web ACL and each
 rule's metric for the monitoring construct (namespace ``AWS/WAFV2``, dimensions
 ``WebACL``, ``Rule`` and ``Region``); ``self.rule_set`` has each rule's verdict.
 """
@@ -48,11 +48,11 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 from constructs import Construct
 
 from environments.config.waf import IpAllowList, IpDenyList, WafConfig, WafLogFilter, ip_versions
-from modules.alarms import WafMetrics
-from modules.kms import DataKey
-from modules.naming import Naming
-from modules.refs import RestApiRef
-from modules.waf_rules import IpSetArns, WafRuleSet, build_rule_set
+from modules.core.kms import DataKey
+from modules.core.naming import Naming
+from modules.core.refs import RestApiRef
+from modules.edge.rules import IpSetArns, WafRuleSet, build_rule_set
+from modules.monitoring.alarms import WafMetrics
 
 #: WAF scope: API Gateway REST API stages only accept REGIONAL web ACLs.
 SCOPE = "REGIONAL"
@@ -67,7 +67,7 @@ class WebAcl(Construct):
 
     config: the rule set and mode. api: the stage to protect. naming: the environment's
     names. log_retention_days: how long WAF logs are kept (the environment's retention).
-    data_key: the environment's KMS key (``modules.kms.DataKey``) that encrypts the log group.
+    data_key: the environment's KMS key (``modules.core.kms.DataKey``) that encrypts the log group.
     """
 
     def __init__(
@@ -108,7 +108,7 @@ class WebAcl(Construct):
             ]
             or None,
         )
-        # Escape hatch: the rendered rules are plain JSON written verbatim (see modules/waf_rules.py).
+        # Escape hatch: the rendered rules are plain JSON written verbatim (see modules/edge/rules.py).
         self.web_acl.add_override("rule", self.rule_set.render())
 
         self.log_group = data_key.log_group(
@@ -132,7 +132,7 @@ class WebAcl(Construct):
         self.association = Wafv2WebAclAssociation(
             self, "association", resource_arn=api.stage_arn, web_acl_arn=self.web_acl.arn
         )
-        #: For modules.monitoring: the ``WebACL`` dimension and each rule's ``Rule`` dimension.
+        #: For modules.monitoring.monitoring: the ``WebACL`` dimension and each rule's ``Rule`` dimension.
         self.metrics = WafMetrics(
             web_acl_name=self.name, rule_metric_names=tuple(rule.metric_name for rule in self.rule_set.rules)
         )

@@ -25,10 +25,10 @@ from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from constructs import Construct
 
 from environments.config.base import ConfigError
-from modules.alarm_factory import check_statistic
-from modules.alarms import CanaryMetrics, WafMetrics, api_dims, lambda_dims
-from modules.naming import Naming
-from modules.refs import ServiceRefs
+from modules.core.naming import Naming
+from modules.core.refs import ServiceRefs
+from modules.monitoring.alarm_factory import check_statistic
+from modules.monitoring.alarms import CanaryMetrics, WafMetrics, api_dims, lambda_dims
 
 GRID_COLUMNS = 24
 #: CloudWatch's alarm status widget shows at most 100 alarms.

@@ -1,4 +1,4 @@
-"""Names of the front door's resources, shared by ``modules.auth`` and ``scripts/manage_keys.py``.
+"""Names of the front door's resources, shared by ``modules.front_door.front_door`` and ``scripts/manage_keys.py``.
 
 No cdktf import here, so the key CLI starts fast.
 """

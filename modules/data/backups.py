@@ -19,7 +19,7 @@ What Terraform can manage depends on who owns the resource:
   ``unmanaged_queues``, and ``scripts/verify_deployment.py`` checks them.
 
 Tables are encrypted with the environment's customer-managed data key
-(``modules.kms.DataKey``, which also encrypts log groups, secrets and function
+(``modules.core.kms.DataKey``, which also encrypts log groups, secrets and function
 environments); buckets use SSE-KMS.
 """
 
@@ -61,8 +61,8 @@ from constructs import Construct
 
 from environments.config import BackupConfig
 from environments.config.backups import TableProtection
-from modules.kms import DataKey
-from modules.refs import BucketRef, QueueRef, ServiceRefs, TableRef
+from modules.core.kms import DataKey
+from modules.core.refs import BucketRef, QueueRef, ServiceRefs, TableRef
 
 
 class BucketProtection(Construct):
@@ -193,7 +193,7 @@ class DataProtection(Construct):
 
     managed_tables: the table resources this project created (their PITR, SSE and
         deletion protection are set here). Default: none, as for an existing API.
-    data_key: the environment's customer-managed key (``modules.kms.DataKey``) that
+    data_key: the environment's customer-managed key (``modules.core.kms.DataKey``) that
         encrypts ``managed_tables``.
 
     Attributes: ``buckets`` (role -> :class:`BucketProtection`),

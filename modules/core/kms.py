@@ -4,7 +4,7 @@ CloudWatch log groups, DynamoDB tables, Secrets Manager secrets and the Lambda
 functions' environment variables are all encrypted with it (``alias/<prefix>-data``,
 rotation on, 30-day deletion window), so one key policy and one CloudTrail trail of
 key use cover every piece of data at rest. Buckets keep the AWS-managed ``aws/s3`` key
-(``modules.backups``), and the alert topics have their own key (``modules.alerting``).
+(``modules.data.backups``), and the alert topics have their own key (``modules.monitoring.alerting``).
 
 Who may use the key:
 
@@ -39,8 +39,8 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
-from modules.iam import Permission, PermissionCondition
-from modules.naming import Naming
+from modules.core.iam import Permission, PermissionCondition
+from modules.core.naming import Naming
 
 #: What CloudWatch Logs needs on the key to encrypt and decrypt a log group's events.
 LOGS_ACTIONS: tuple[str, ...] = (

@@ -4,7 +4,7 @@ The prebuilt bindings type a rule's ``statement`` as ``Any``, so a misspelt key
 would only fail at apply time (and jsii drops snake_case keys of plain dicts
 nested in lists). Here every statement is a frozen dataclass with one
 ``render()``; :func:`build_rule_set` turns a validated :class:`WafConfig` into
-a :class:`WafRuleSet`, and ``modules/waf.py`` sets the rendered list verbatim
+a :class:`WafRuleSet`, and ``modules/edge/waf.py`` sets the rendered list verbatim
 with an escape hatch. Blocks that occur at most once render as objects,
 repeatable blocks as lists, exactly as Terraform's JSON syntax reads them.
 

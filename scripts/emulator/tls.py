@@ -22,7 +22,7 @@ policy, statements conditioned on ``aws:SecureTransport`` are resolved against t
 server only speaks TLS, so ``aws:SecureTransport`` is ``true`` and the TLS-only Deny does not apply,
 exactly as on AWS. Every other statement goes to moto unchanged.
 
-    python -m tests.e2e.tls_moto -H 127.0.0.1 -p PORT -c CERT -k KEY
+    python -m scripts.emulator.tls -H 127.0.0.1 -p PORT -c CERT -k KEY
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import ssl
 import sys
 from pathlib import Path
 
-from tests.emulator import MotoServer
+from scripts.emulator.moto_server import MotoServer
 
 #: What this server's requests carry: it only accepts TLS connections.
 REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
@@ -160,7 +160,7 @@ class TlsMotoServer(MotoServer):
         return [
             sys.executable,
             "-m",
-            "tests.e2e.tls_moto",
+            "scripts.emulator.tls",
             "-H",
             "127.0.0.1",
             "-p",

@@ -28,7 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from environments.config.monitoring import BurnRateWindow, MonitoringConfig
-from modules.alarm_factory import (
+from modules.core.refs import ServiceRefs
+from modules.monitoring.alarm_factory import (
     AlarmSpec,
     ComparisonOperator,
     CompositeAlarmSpec,
@@ -37,8 +38,7 @@ from modules.alarm_factory import (
     TreatMissingData,
     duration_text,
 )
-from modules.alarms import api_dims, lambda_dims
-from modules.refs import ServiceRefs
+from modules.monitoring.alarms import api_dims, lambda_dims
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The alarm catalogue: which alarms exist, built as data from config and ``ServiceRefs``.
 
-Nothing here creates resources; :class:`modules.alarm_factory.AlarmFactory` does. Each builder
+Nothing here creates resources; :class:`modules.monitoring.alarm_factory.AlarmFactory` does. Each builder
 returns :class:`AlarmSpec` values, so the runbook generator and the tests read the same list the
 stack deploys.
 
@@ -24,14 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from environments.config.monitoring import MonitoringConfig, Severity
-from modules.alarm_factory import (
+from modules.core.refs import FunctionRef, QueueRef, ServiceRefs, TableRef
+from modules.monitoring.alarm_factory import (
     AlarmSpec,
     ComparisonOperator,
     MathExpression,
     Metric,
     TreatMissingData,
 )
-from modules.refs import FunctionRef, QueueRef, ServiceRefs, TableRef
 
 #: The function role whose errors lock every caller out; alarmed on any error, not on a rate.
 AUTHORIZER_ROLE = "authorizer"

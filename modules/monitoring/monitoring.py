@@ -19,14 +19,14 @@ from cdktf import TerraformProvider
 from constructs import Construct
 
 from environments.config.monitoring import MonitoringConfig, Severity
-from modules.alarm_factory import AlarmFactory, AlarmSpec, CompositeAlarmSpec
-from modules.alarms import CanaryMetrics, WafMetrics, billing_alarm, build_alarm_specs
-from modules.alerting import AlertTopics
-from modules.budgets import CostBudget
-from modules.dashboard import Dashboard
-from modules.naming import Naming
-from modules.refs import ServiceRefs
-from modules.slo import build_slo_specs
+from modules.core.naming import Naming
+from modules.core.refs import ServiceRefs
+from modules.monitoring.alarm_factory import AlarmFactory, AlarmSpec, CompositeAlarmSpec
+from modules.monitoring.alarms import CanaryMetrics, WafMetrics, billing_alarm, build_alarm_specs
+from modules.monitoring.alerting import AlertTopics
+from modules.monitoring.budgets import CostBudget
+from modules.monitoring.dashboard import Dashboard
+from modules.monitoring.slo import build_slo_specs
 
 __all__ = ["CanaryMetrics", "Monitoring", "WafMetrics"]
 

@@ -32,8 +32,8 @@ from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
 from environments.config.monitoring import MonitoringConfig, Severity
-from modules.alarm_factory import AlarmTopics
-from modules.naming import Naming
+from modules.core.naming import Naming
+from modules.monitoring.alarm_factory import AlarmTopics
 
 #: Services that publish alerts to these topics.
 PUBLISHERS: tuple[str, ...] = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com")

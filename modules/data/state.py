@@ -20,8 +20,8 @@ from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from constructs import Construct
 
 from environments.config import StateConfig
-from modules.backups import BucketProtection
-from modules.refs import BucketRef
+from modules.core.refs import BucketRef
+from modules.data.backups import BucketProtection
 
 
 def use_remote_state(stack: TerraformStack, *, config: StateConfig) -> S3Backend:
@@ -83,7 +83,7 @@ class StateBucket(Construct):
             policy=key_policy.json,
         )
         self.bucket = S3Bucket(self, "bucket", bucket=config.bucket)
-        # The same protections as every other bucket (modules.backups), with the state's own CMK
+        # The same protections as every other bucket (modules.data.backups), with the state's own CMK
         # and a longer noncurrent-version window: old state versions are the roll-back path.
         self.protection = BucketProtection(
             self,

@@ -39,10 +39,10 @@ from cdktf_cdktf_provider_aws.synthetics_canary import (
 from constructs import Construct
 
 from environments.config import BackupConfig, CanaryConfig
-from modules.backups import BucketProtection
-from modules.kms import READ_ACTIONS, DataKey, KeyService
-from modules.naming import Naming
-from modules.refs import BucketRef, RestApiRef
+from modules.core.kms import READ_ACTIONS, DataKey, KeyService
+from modules.core.naming import Naming
+from modules.core.refs import BucketRef, RestApiRef
+from modules.data.backups import BucketProtection
 
 #: The files the canary runs; tests and docs in canary/ stay out of the zip.
 CANARY_FILES = ("agenticaiCanary.js", "apiCheck.js")
@@ -111,7 +111,7 @@ class ApiCanary(Construct):
     the canary. ``api_key_secret`` is the Secrets Manager secret holding the
     canary's API key. Default: a new, empty secret ``<prefix>/canary/api-key``,
     filled by the key CLI (``scripts/``); Terraform never sees the value.
-    ``data_key`` (``modules.kms.DataKey``) encrypts that secret; the role may
+    ``data_key`` (``modules.core.kms.DataKey``) encrypts that secret; the role may
     decrypt with it through Secrets Manager only.
 
     Attributes: ``canary`` (its ``name`` is what the canary alarm's ``CanaryName``

@@ -30,7 +30,7 @@ from constructs import Construct
 
 from environments.config.base import ConfigError
 from environments.config.monitoring import MAX_ALARM_WINDOW_SECONDS, Severity
-from modules.naming import MAX_LENGTHS, Naming
+from modules.core.naming import MAX_LENGTHS, Naming
 
 #: The statistics CloudWatch names; percentiles (``p99``, ``p99.9``) are accepted too.
 STATISTICS: tuple[str, ...] = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
