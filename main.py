@@ -130,8 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         stacks = synth(envs, outdir)
     except (UnknownEnvironmentError, EnvironmentConfigError) as error:
+        # One line (path, value, allowed values). Environments load before anything is built, so the
+        # previous output was not touched.
         print(f"error: {error}", file=sys.stderr)
-        print(f"{outdir}/ was left unchanged.", file=sys.stderr)
         return 2
     except Exception:  # noqa: BLE001 - report any failure, keep the previous output
         traceback.print_exc()

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import importlib
 
+from pydantic import ValidationError
+
 from environments.config import ConfigError, EnvironmentConfig
+from environments.config.base import config_error
 
 #: Every environment, in synth order.
 ENVIRONMENTS: tuple[str, ...] = ("dev", "staging", "prod", "local")
@@ -38,6 +41,8 @@ def load(name: str) -> EnvironmentConfig:
         module = importlib.import_module(f"environments.{name}")
     except ConfigError as error:
         raise EnvironmentConfigError(name, error) from None
+    except ValidationError as error:  # a model built by model_validate() rather than by keywords
+        raise EnvironmentConfigError(name, config_error(error)) from None
     config = module.CONFIG
     if not isinstance(config, EnvironmentConfig) or config.name != name:
         raise EnvironmentConfigError(

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-import dataclasses
+import math
 
+import pydantic
 import pytest
 
 from environments import EnvironmentConfigError, UnknownEnvironmentError, load
 from environments.config import (
+    AlarmThresholds,
+    ApiConfig,
+    BackupConfig,
+    CanaryConfig,
     ConfigError,
     EnvironmentConfig,
     MonitoringConfig,
     StateConfig,
     Tier,
+    UsagePlanConfig,
     WafConfig,
 )
+from environments.config.api import ExistingApiConfig, ExistingFunction, ExistingQueue, ExistingTable
+from environments.config.base import aws_regions
+from tests.support.rejects import rejects
 
 
 def base(**overrides) -> EnvironmentConfig:
@@ -29,12 +38,6 @@ def base(**overrides) -> EnvironmentConfig:
     )
     values.update(overrides)
     return EnvironmentConfig(**values)
-
-
-def rejects(match: str, build) -> ConfigError:
-    with pytest.raises(ConfigError, match=match) as info:
-        build()
-    return info.value
 
 
 def test_valid_config_builds() -> None:
@@ -126,7 +129,7 @@ def test_rejects_zero_noncurrent_state_retention() -> None:
 
 def test_rejects_bad_alert_email() -> None:
     rejects(
-        r"^monitoring.alert_emails: got 'ops-at-example'; allowed: an email address",
+        r"^monitoring.alert_emails\[0\]: got 'ops-at-example'; allowed: an email address",
         lambda: MonitoringConfig(alert_emails=("ops-at-example",)),
     )
 
@@ -162,7 +165,7 @@ def test_rejects_wrong_sub_config_type() -> None:
 
 
 def test_configs_are_frozen() -> None:
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
         base().region = "eu-west-1"  # type: ignore[misc]
 
 
@@ -180,3 +183,86 @@ def test_loader_names_the_environment_of_a_bad_value(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(importlib, "import_module", broken)
     with pytest.raises(EnvironmentConfigError, match=r"^environment 'dev': region: got 'nowhere-1'"):
         load("dev")
+
+
+def test_rejects_misspelt_field() -> None:
+    rejects(
+        r"^canary.schedule_minute: got 10; allowed: no such field \(check its spelling\)$",
+        lambda: CanaryConfig(schedule_minute=10),
+    )
+
+
+def test_rejects_misspelt_top_level_field() -> None:
+    rejects(r"^regoin: got 'us-east-1'; allowed: no such field", lambda: base(regoin="us-east-1"))
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_rejects_non_finite_number(value: float) -> None:
+    rejects(
+        r"^monitoring.thresholds.api_5xx_count: got (nan|inf|-inf); allowed: a finite number \(not NaN or infinity\)$",
+        lambda: AlarmThresholds(api_5xx_count=value),
+    )
+
+
+def test_rejects_wrong_type() -> None:
+    rejects(r"^api.memory_mb: got '256'; allowed: an integer >= 128 and <= 10240$", lambda: ApiConfig(memory_mb="256"))
+
+
+def test_rejects_bool_for_an_integer() -> None:
+    rejects(
+        r"^backups.noncurrent_version_expiration_days: got True",
+        lambda: BackupConfig(noncurrent_version_expiration_days=True),
+    )
+
+
+def test_regions_come_from_botocore() -> None:
+    regions = aws_regions()
+    assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(regions)
+    assert not any(region.startswith(("cn-", "us-gov-")) for region in regions)
+    assert base(region=regions[-1]).region == regions[-1]
+
+
+def test_replace_validates() -> None:
+    assert base().replace(log_retention_days=90).log_retention_days == 90
+    rejects(r"^log_retention_days: got 10", lambda: base().replace(log_retention_days=10))
+
+
+def test_existing_api_is_any_set_of_resources() -> None:
+    existing = ExistingApiConfig(
+        rest_api_name="orders",
+        stage_name="prod",
+        artifacts_bucket_name="orders-artifacts",
+        functions=(ExistingFunction(role="checkout", function_name="orders-checkout"),),
+        tables=(ExistingTable(role="orders", table_name="orders"),),
+        queues=(ExistingQueue(role="events-dlq", queue_name="orders-dlq", is_dead_letter=True),),
+    )
+    assert ApiConfig(existing=existing).existing.queues[0].is_dead_letter
+    assert existing.buckets == ()
+
+
+def test_rejects_duplicate_existing_roles() -> None:
+    function = ExistingFunction(role="checkout", function_name="orders-checkout")
+    rejects(
+        r"^api.existing.functions: got \('checkout', 'checkout'\); allowed: each role at most once$",
+        lambda: ExistingApiConfig(
+            rest_api_name="orders", stage_name="prod", artifacts_bucket_name="orders-b", functions=(function, function)
+        ),
+    )
+
+
+def test_rejects_existing_function_with_bad_name() -> None:
+    rejects(
+        r"^api.existing.functions\[\].function_name: got 'a b'; allowed: a Lambda function name",
+        lambda: ExistingFunction(role="checkout", function_name="a b"),
+    )
+
+
+def test_rejects_nested_model_as_a_dict() -> None:
+    rejects(r"^api: got \{\}; allowed: an ApiConfig$", lambda: base(api={}))
+
+
+def test_rejects_usage_plan_quota_period_hour() -> None:
+    rejects(
+        r"^auth.usage_plan.quota_period: got 'HOUR'; allowed: one of QuotaPeriod.DAY",
+        lambda: UsagePlanConfig(quota_period="HOUR"),
+    )

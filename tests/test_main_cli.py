@@ -120,3 +120,65 @@ def test_a_normal_synth_prints_no_warnings(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert result.stdout.startswith("Synthesized 2 stacks")
+
+
+_ENVIRONMENT_FILE = """
+from environments.config import AlarmThresholds, EnvironmentConfig, MonitoringConfig, StateConfig, Tier
+
+CONFIG = EnvironmentConfig(
+    name="dev",
+    tier=Tier.DEVELOPMENT,
+    account_id="111111111111",
+    region={region!r},
+    name_prefix="agenticai-dev",
+    state=StateConfig(bucket="agenticai-tfstate-111111111111-dev"),
+    monitoring=MonitoringConfig({monitoring}),
+)
+"""
+
+
+@pytest.mark.parametrize(
+    ("region", "monitoring", "expected"),
+    [
+        pytest.param(
+            "us-east-1",
+            "alert_emial=('ops@example.com',)",
+            "error: environment 'dev': monitoring.alert_emial: got ('ops@example.com',); "
+            "allowed: no such field (check its spelling)",
+            id="misspelt-field",
+        ),
+        pytest.param(
+            "us-east-1",
+            "thresholds=AlarmThresholds(api_5xx_count=float('nan'))",
+            "error: environment 'dev': monitoring.thresholds.api_5xx_count: got nan; "
+            "allowed: a finite number (not NaN or infinity)",
+            id="nan-threshold",
+        ),
+        pytest.param(
+            "us-east-9",
+            "",
+            "error: environment 'dev': region: got 'us-east-9'; allowed: one of 'af-south-1', ",
+            id="unknown-region",
+        ),
+    ],
+)
+def test_a_bad_environment_file_is_one_line_and_output_is_untouched(
+    previous_output: Path, tmp_path: Path, region: str, monitoring: str, expected: str
+) -> None:
+    """The mistake is in the environment file itself, raised while it is imported, as an operator makes it."""
+    override = tmp_path / "environments"
+    override.mkdir()
+    (override / "dev.py").write_text(_ENVIRONMENT_FILE.format(region=region, monitoring=monitoring))
+    # Put the temporary dev.py in front of the real one for this process only.
+    (tmp_path / "sitecustomize.py").write_text(
+        f"import environments\nenvironments.__path__.insert(0, {str(override)!r})\n"
+    )
+    before = snapshot(previous_output)
+    result = run_main(
+        "--env", "dev", "--outdir", str(previous_output), env={"PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(expected), result.stderr
+    assert snapshot(previous_output) == before
+    assert sorted(p.name for p in previous_output.parent.iterdir()) == ["cdktf.out"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+import pytest  # noqa: F401
 
-from environments.config import ConfigError
+from environments.config.extensions import ExtraAlarm, ExtraWidget, MetricQuery
 from environments.config.monitoring import (
     AlarmThresholds,
     BurnRateWindow,
@@ -12,12 +12,7 @@ from environments.config.monitoring import (
     Severity,
     SloConfig,
 )
-
-
-def rejects(match: str, build) -> ConfigError:
-    with pytest.raises(ConfigError, match=match) as info:
-        build()
-    return info.value
+from tests.support.rejects import rejects
 
 
 def test_defaults_are_the_seed_values() -> None:
@@ -32,15 +27,16 @@ def test_defaults_are_the_seed_values() -> None:
 
 def test_rejects_bad_email() -> None:
     error = rejects(
-        r"^monitoring.alert_emails: got 'ops-at-example'; allowed: an email address like ops@example.com$",
+        r"^monitoring.alert_emails\[0\]: got 'ops-at-example'; allowed: an email address like ops@example.com$",
         lambda: MonitoringConfig(alert_emails=("ops-at-example",)),
     )
-    assert error.field == "monitoring.alert_emails"
+    assert error.field == "monitoring.alert_emails[0]"
 
 
 def test_rejects_bad_page_email() -> None:
     rejects(
-        r"^monitoring.page_emails: got 'pager@'; allowed: an email", lambda: MonitoringConfig(page_emails=("pager@",))
+        r"^monitoring.page_emails\[0\]: got 'pager@'; allowed: an email",
+        lambda: MonitoringConfig(page_emails=("pager@",)),
     )
 
 
@@ -111,3 +107,94 @@ def test_rejects_window_longer_than_a_day() -> None:
 
 def test_severity_order() -> None:
     assert Severity.INFO.rank < Severity.WARNING.rank < Severity.CRITICAL.rank
+
+
+def metric(**overrides) -> MetricQuery:
+    return MetricQuery(**{"namespace": "AWS/SQS", "metric_name": "NumberOfMessagesSent", **overrides})
+
+
+def extra_alarm(**overrides) -> ExtraAlarm:
+    values = {
+        "key": "orders-backlog",
+        "description": "Orders are piling up.",
+        "severity": Severity.WARNING,
+        "metric": metric(),
+        "comparison": ">",
+        "threshold": 100.0,
+        "runbook": "Check the order consumer's logs.",
+    }
+    return ExtraAlarm(**{**values, **overrides})
+
+
+def test_extension_points_default_to_none() -> None:
+    assert MonitoringConfig().extra_alarms == () and MonitoringConfig().extra_widgets == ()
+
+
+def test_extra_alarm_and_widget_build() -> None:
+    widget = ExtraWidget(title="Orders", metrics=(metric(statistic="p99.9", period_seconds=60),))
+    config = MonitoringConfig(extra_alarms=(extra_alarm(datapoints_to_alarm=1),), extra_widgets=(widget,))
+    assert config.extra_alarms[0].metric.statistic == "Sum" and config.extra_widgets[0].width == 12
+
+
+def test_rejects_duplicate_extra_alarm_keys() -> None:
+    rejects(
+        r"^monitoring.extra_alarms: got \('orders-backlog', 'orders-backlog'\); allowed: each key at most once$",
+        lambda: MonitoringConfig(extra_alarms=(extra_alarm(), extra_alarm())),
+    )
+
+
+def test_rejects_extra_alarm_key_that_is_not_a_slug() -> None:
+    rejects(
+        r"^monitoring.extra_alarms\[\].key: got 'Orders'; allowed: a lowercase slug", lambda: extra_alarm(key="Orders")
+    )
+
+
+def test_rejects_extra_alarm_nan_threshold() -> None:
+    rejects(
+        r"^monitoring.extra_alarms\[\].threshold: got nan; allowed: a finite number",
+        lambda: extra_alarm(threshold=float("nan")),
+    )
+
+
+def test_rejects_unknown_comparison() -> None:
+    rejects(
+        r"^monitoring.extra_alarms\[\].comparison: got '=='; allowed: one of '>', '>=', '<', '<='$",
+        lambda: extra_alarm(comparison="=="),
+    )
+
+
+def test_rejects_datapoints_above_evaluation_periods() -> None:
+    rejects(
+        r"^monitoring.extra_alarms\['orders-backlog'\].datapoints_to_alarm: got 3; "
+        r"allowed: at most evaluation_periods \(2\)$",
+        lambda: extra_alarm(evaluation_periods=2, datapoints_to_alarm=3),
+    )
+
+
+def test_rejects_runbook_that_is_not_a_sentence() -> None:
+    rejects(
+        r"^monitoring.extra_alarms\[\].runbook: got 'page'; allowed: one or more sentences",
+        lambda: extra_alarm(runbook="page"),
+    )
+
+
+def test_rejects_unknown_statistic() -> None:
+    rejects(r"^monitoring.metric.statistic: got 'Median'; allowed: Sum, Average", lambda: metric(statistic="Median"))
+
+
+def test_rejects_period_that_is_not_whole_minutes() -> None:
+    rejects(
+        r"^monitoring.metric.period_seconds: got 90; allowed: an integer >= 60 and <= 86400",
+        lambda: metric(period_seconds=90),
+    )
+
+
+def test_rejects_widget_without_metrics() -> None:
+    rejects(r"^monitoring.extra_widgets\[\].metrics: got \(\)", lambda: ExtraWidget(title="Empty", metrics=()))
+
+
+def test_rejects_widget_wider_than_the_dashboard() -> None:
+    rejects(
+        r"^monitoring.extra_widgets\[\].width: got 25; allowed: an integer >= 1 and <= 24$",
+        lambda: ExtraWidget(title="Wide", metrics=(metric(),), width=25),
+    )

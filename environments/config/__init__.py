@@ -1,15 +1,25 @@
-"""Typed, frozen environment configuration: dataclasses, enums and validation.
+"""Typed, frozen environment configuration: pydantic models, enums and validation.
 
 Each concern has its own module; everything is re-exported here, so environment
 files write ``from environments.config import EnvironmentConfig, WafConfig``.
 """
 
-from environments.config.api import ApiConfig, ExecutionLogLevel, ExistingApiConfig, LambdaRuntime
+from environments.config.api import (
+    ApiConfig,
+    ExecutionLogLevel,
+    ExistingApiConfig,
+    ExistingBucket,
+    ExistingFunction,
+    ExistingQueue,
+    ExistingTable,
+    LambdaRuntime,
+)
 from environments.config.auth import AuthConfig, QuotaPeriod, UsagePlanConfig
 from environments.config.backups import BackupConfig
-from environments.config.base import ConfigError
+from environments.config.base import ConfigError, ConfigModel
 from environments.config.canary import CanaryConfig
 from environments.config.environment import EnvironmentConfig, StateConfig, Tier
+from environments.config.extensions import ExtraAlarm, ExtraWidget, MetricQuery
 from environments.config.monitoring import AlarmThresholds, BurnRateWindow, MonitoringConfig, Severity, SloConfig
 from environments.config.waf import (
     DEFAULT_MANAGED_RULES,
@@ -32,25 +42,32 @@ __all__ = [
     "DEFAULT_MANAGED_RULES",
     "AlarmThresholds",
     "ApiConfig",
-    "ExecutionLogLevel",
-    "ExistingApiConfig",
-    "LambdaRuntime",
-    "QuotaPeriod",
-    "UsagePlanConfig",
     "AuthConfig",
     "BackupConfig",
     "BurnRateWindow",
     "CanaryConfig",
     "ConfigError",
+    "ConfigModel",
     "EnvironmentConfig",
+    "ExecutionLogLevel",
+    "ExistingApiConfig",
+    "ExistingBucket",
+    "ExistingFunction",
+    "ExistingQueue",
+    "ExistingTable",
+    "ExtraAlarm",
+    "ExtraWidget",
     "GeoBlock",
     "InjectionAttack",
     "InjectionMatch",
     "IpAllowList",
     "IpDenyList",
+    "LambdaRuntime",
     "ManagedRuleGroup",
     "ManagedRules",
+    "MetricQuery",
     "MonitoringConfig",
+    "QuotaPeriod",
     "RateLimit",
     "RequestComponent",
     "RuleAction",
@@ -59,6 +76,7 @@ __all__ = [
     "StateConfig",
     "TextTransformation",
     "Tier",
+    "UsagePlanConfig",
     "WafConfig",
     "WafLogFilter",
 ]

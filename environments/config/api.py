@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import Annotated
 
-from environments.config.base import ConfigError, require_enum, require_int, require_pattern
+from pydantic import Field, model_validator
+
+from environments.config.base import BucketName, ConfigError, ConfigModel, InstanceOf, Pattern, Slug, TableName
 
 # API Gateway stage names: letters, digits, hyphens and underscores, up to 128 characters.
-_STAGE_PATTERN = r"[A-Za-z0-9_-]{1,128}"
-_LAMBDA_NAME_PATTERN = r"[A-Za-z0-9_-]{1,64}"
-_TABLE_PATTERN = r"[A-Za-z0-9_.-]{3,255}"
-_QUEUE_PATTERN = r"[A-Za-z0-9_-]{1,80}(\.fifo)?"
-_BUCKET_PATTERN = r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
+StageName = Annotated[str, Pattern(r"[A-Za-z0-9_-]{1,128}", "an API Gateway stage name")]
+ReservedConcurrency = Annotated[int, Field(ge=1, le=10000)]
 
 
 class LambdaRuntime(enum.Enum):
@@ -30,100 +29,103 @@ class ExecutionLogLevel(enum.Enum):
     OFF = "OFF"
 
 
-@dataclass(frozen=True)
-class ExistingApiConfig:
-    """An API that already exists, looked up by name/id instead of created.
+class ExistingFunction(ConfigModel):
+    """A Lambda function of the existing API, watched like the demo's functions."""
 
-    The hardening constructs receive the same typed references as for the demo
-    API; only the attributes below are needed to find the resources.
-
-    rest_api_name: the REST API's name (looked up with a data source).
-    stage_name: the deployed stage to harden.
-    projects_function_name / health_function_name: the Lambda functions behind
-        ``/api/projects`` and ``/health``.
-    projects_table_name: the DynamoDB table that stores projects.
-    projects_queue_name / projects_dlq_name: the SQS queue and its dead-letter queue.
-    artifacts_bucket_name: the S3 bucket for code and artifacts.
-    """
-
-    rest_api_name: str
-    stage_name: str
-    projects_function_name: str
-    health_function_name: str
-    projects_table_name: str
-    projects_queue_name: str
-    projects_dlq_name: str
-    artifacts_bucket_name: str
-
-    def __post_init__(self) -> None:
-        require_pattern(
-            "api.existing.rest_api_name", self.rest_api_name, r"[^\s].{0,1023}", "a non-empty REST API name"
-        )
-        require_pattern("api.existing.stage_name", self.stage_name, _STAGE_PATTERN, "an API Gateway stage name")
-        for field in ("projects_function_name", "health_function_name"):
-            require_pattern(f"api.existing.{field}", getattr(self, field), _LAMBDA_NAME_PATTERN, "a Lambda name")
-        require_pattern(
-            "api.existing.projects_table_name", self.projects_table_name, _TABLE_PATTERN, "a DynamoDB table name"
-        )
-        for field in ("projects_queue_name", "projects_dlq_name"):
-            require_pattern(f"api.existing.{field}", getattr(self, field), _QUEUE_PATTERN, "an SQS queue name")
-        require_pattern(
-            "api.existing.artifacts_bucket_name", self.artifacts_bucket_name, _BUCKET_PATTERN, "an S3 bucket name"
-        )
+    config_path = "api.existing.functions[]"
+    role: Slug
+    """What the function does in the API (``projects``, ``health``); names its alarms and widgets."""
+    function_name: Annotated[str, Pattern(r"[A-Za-z0-9_-]{1,64}", "a Lambda function name")]
+    """The function's name."""
 
 
-@dataclass(frozen=True)
-class ApiConfig:
-    """The API being hardened.
+class ExistingTable(ConfigModel):
+    """A DynamoDB table of the existing API."""
 
-    existing: harden an existing API instead of creating the demo one.
-        Default: none; the demo AgenticAI API (REST API, Lambdas, table, queue, bucket) is created.
-    stage_name: the demo API's stage. Default: ``v1``.
-    runtime: the Lambda runtime of every handler. Default: Python 3.13, the newest one provider 5.100.0 knows.
-    memory_mb: memory of each function. Default: 256 MB (Python handlers with boto3 start faster above 128).
-    timeout_seconds: each function's timeout. Default: 10 s, well under API Gateway's 29 s integration limit.
-    reserved_concurrency: concurrent executions reserved for (and capping) each function.
-        Default: none; the functions share the account's unreserved pool.
-    tracing: X-Ray active tracing on the functions and the stage. Default: on.
-    queue_max_receive_count: deliveries before a message moves to the dead-letter queue. Default: 5.
-    dlq_retention_days: how long the dead-letter queue keeps messages. Default: 14 days (the SQS maximum).
-    execution_log_level: API Gateway execution logging of every method of the demo stage, to the
-        ``API-Gateway-Execution-Logs_<api id>/<stage>`` log group that API Gateway creates. Default: ERROR
-        (authorizer failures, integration errors, validation failures; INFO logs every request's
-        flow and costs more). Request/response data tracing is always off, since it would log API keys.
-        OFF fails the security gate (checkov CKV2_AWS_4).
-    manage_account_logging_role: create the IAM role API Gateway uses to write CloudWatch logs and
-        set it as the account's API Gateway CloudWatch role (``aws_api_gateway_account``). That setting
-        is one per account and region, shared by every API there: turn this off when another stack
-        already owns it (the stage's access and execution logs still need it to be set). Default: on;
-        each environment has its own account.
-    """
+    config_path = "api.existing.tables[]"
+    role: Slug
+    """What the table holds (``projects``); names its alarms and widgets."""
+    table_name: TableName
+    """The table's name."""
 
-    existing: ExistingApiConfig | None = None
-    stage_name: str = "v1"
+
+class ExistingQueue(ConfigModel):
+    """An SQS queue of the existing API."""
+
+    config_path = "api.existing.queues[]"
+    role: Slug
+    """What the queue carries (``projects``); names its alarms and widgets."""
+    queue_name: Annotated[str, Pattern(r"[A-Za-z0-9_-]{1,80}(\.fifo)?", "an SQS queue name")]
+    """The queue's name."""
+    is_dead_letter: bool = False
+    """A dead-letter queue (any message alarms). Default: off, a work queue (its oldest message's age alarms)."""
+
+
+class ExistingBucket(ConfigModel):
+    """An S3 bucket of the existing API."""
+
+    config_path = "api.existing.buckets[]"
+    role: Slug
+    """What the bucket stores (``artifacts``)."""
+    bucket_name: BucketName
+    """The bucket's name."""
+
+
+class ExistingApiConfig(ConfigModel):
+    """An API that already exists, looked up by name instead of created; whatever resources it lists are watched."""
+
+    config_path = "api.existing"
+    rest_api_name: Annotated[str, Pattern(r"[^\s].{0,1023}", "a non-empty REST API name")]
+    """The REST API's name (looked up with a data source)."""
+    stage_name: StageName
+    """The deployed stage to harden."""
+    artifacts_bucket_name: BucketName
+    """The S3 bucket the hardening Lambda packages (the authorizer) are uploaded to."""
+    functions: tuple[InstanceOf[ExistingFunction], ...] = ()
+    """The API's Lambda functions. Default: none watched."""
+    tables: tuple[InstanceOf[ExistingTable], ...] = ()
+    """The API's DynamoDB tables. Default: none watched."""
+    queues: tuple[InstanceOf[ExistingQueue], ...] = ()
+    """The API's SQS queues. Default: none watched."""
+    buckets: tuple[InstanceOf[ExistingBucket], ...] = ()
+    """The API's S3 buckets. Default: none watched."""
+
+    @model_validator(mode="after")
+    def _unique_roles(self) -> ExistingApiConfig:
+        for kind in ("functions", "tables", "queues", "buckets"):
+            roles = tuple(item.role for item in getattr(self, kind))
+            if len(set(roles)) != len(roles):
+                raise ConfigError(f"api.existing.{kind}", roles, "each role at most once")
+        return self
+
+
+class ApiConfig(ConfigModel):
+    """The API being hardened."""
+
+    config_path = "api"
+    existing: InstanceOf[ExistingApiConfig] | None = None
+    """Harden an existing API instead. Default: none; the demo API (REST API, Lambdas, table, queue...) is created."""
+    stage_name: StageName = "v1"
+    """The demo API's stage. Default: ``v1``."""
     runtime: LambdaRuntime = LambdaRuntime.PYTHON_3_13
-    memory_mb: int = 256
-    timeout_seconds: int = 10
-    reserved_concurrency: int | None = None
+    """The Lambda runtime of every handler. Default: Python 3.13, the newest one provider 5.100.0 knows."""
+    memory_mb: int = Field(256, ge=128, le=10240)
+    """Memory of each function. Default: 256 MB (Python handlers with boto3 start faster above 128)."""
+    timeout_seconds: int = Field(10, ge=1, le=29)
+    """Each function's timeout. Default: 10 s, well under API Gateway's 29 s integration limit."""
+    reserved_concurrency: ReservedConcurrency | None = None
+    """Executions reserved for (and capping) each function. Default: none; the account's unreserved pool."""
     tracing: bool = True
-    queue_max_receive_count: int = 5
-    dlq_retention_days: int = 14
+    """X-Ray active tracing on the functions and the stage. Default: on."""
+    queue_max_receive_count: int = Field(5, ge=1, le=1000)
+    """Deliveries before a message moves to the dead-letter queue. Default: 5."""
+    dlq_retention_days: int = Field(14, ge=1, le=14)
+    """How long the dead-letter queue keeps messages. Default: 14 days (the SQS maximum)."""
     execution_log_level: ExecutionLogLevel = ExecutionLogLevel.ERROR
+    """Execution logging of the demo stage's methods (to ``API-Gateway-Execution-Logs_<api id>/<stage>``).
+    Default: ERROR (authorizer, integration and validation failures; INFO logs every request and costs more).
+    Data tracing is always off: it would log API keys. OFF fails the security gate (checkov CKV2_AWS_4)."""
     manage_account_logging_role: bool = True
-
-    def __post_init__(self) -> None:
-        if self.existing is not None and not isinstance(self.existing, ExistingApiConfig):
-            raise ConfigError("api.existing", self.existing, "an ExistingApiConfig or None")
-        require_pattern("api.stage_name", self.stage_name, _STAGE_PATTERN, "an API Gateway stage name")
-        require_enum("api.runtime", self.runtime, LambdaRuntime)
-        require_int("api.memory_mb", self.memory_mb, minimum=128, maximum=10240)
-        require_int("api.timeout_seconds", self.timeout_seconds, minimum=1, maximum=29)
-        if self.reserved_concurrency is not None:
-            require_int("api.reserved_concurrency", self.reserved_concurrency, minimum=1, maximum=10000)
-        if not isinstance(self.tracing, bool):
-            raise ConfigError("api.tracing", self.tracing, "True or False")
-        require_int("api.queue_max_receive_count", self.queue_max_receive_count, minimum=1, maximum=1000)
-        require_int("api.dlq_retention_days", self.dlq_retention_days, minimum=1, maximum=14)
-        require_enum("api.execution_log_level", self.execution_log_level, ExecutionLogLevel)
-        if not isinstance(self.manage_account_logging_role, bool):
-            raise ConfigError("api.manage_account_logging_role", self.manage_account_logging_role, "True or False")
+    """Create API Gateway's CloudWatch logging role and set it for the account (``aws_api_gateway_account``),
+    one setting per account and region shared by every API: turn off when another stack owns it (the stage's
+    logs still need it set). Default: on; each environment has its own account."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from typing import Annotated
 
-from environments.config.base import ConfigError, require_int, require_number
+from pydantic import Field, model_validator
+
+from environments.config.base import ConfigError, ConfigModel, Described, InstanceOf
 
 
 class QuotaPeriod(enum.Enum):
@@ -16,78 +18,47 @@ class QuotaPeriod(enum.Enum):
     MONTH = "MONTH"
 
 
-_PERIOD_HELP = (
-    "one of QuotaPeriod.DAY, QuotaPeriod.WEEK, QuotaPeriod.MONTH "
-    "(API Gateway quotas have no HOUR period: use DAY with 24x the hourly limit; "
-    "per-key hourly limits are AuthConfig.default_key_rate_limit_per_hour)"
-)
+class UsagePlanConfig(ConfigModel):
+    """The environment's usage plan: a throttle for every key, plus a quota per key."""
 
+    config_path = "auth.usage_plan"
+    rate_limit_per_second: float = Field(1000.0, gt=0, le=1_000_000)
+    """Steady-state requests per second per key. Default: 1000 (the seed's value)."""
+    burst_limit: int = Field(2000, ge=1, le=5_000_000)
+    """The token-bucket size per key, at least ``rate_limit_per_second``. Default: 2000 (the seed's value)."""
+    quota_limit: int = Field(24000, ge=1, le=2_000_000_000)
+    """Requests per key per ``quota_period``. Default: 24,000 per DAY, the seed's 1,000 per HOUR
+    expressed in a period API Gateway accepts."""
+    quota_period: Annotated[
+        QuotaPeriod,
+        Described(
+            "one of QuotaPeriod.DAY, QuotaPeriod.WEEK, QuotaPeriod.MONTH (API Gateway quotas have no HOUR period: "
+            "use DAY with 24x the hourly limit; per-key hourly limits are AuthConfig.default_key_rate_limit_per_hour)"
+        ),
+    ] = QuotaPeriod.DAY
+    """DAY, WEEK or MONTH. Default: DAY."""
 
-@dataclass(frozen=True)
-class UsagePlanConfig:
-    """The environment's usage plan: a throttle for every key, plus a quota per key.
-
-    rate_limit_per_second: steady-state requests per second per key. Default: 1000 (the seed's value).
-    burst_limit: the token-bucket size per key. Default: 2000 (the seed's value).
-    quota_limit: requests per key per ``quota_period``. Default: 24,000 per DAY, the
-        seed's 1,000 per HOUR expressed in a period API Gateway accepts.
-    quota_period: DAY, WEEK or MONTH. Default: DAY.
-    """
-
-    rate_limit_per_second: float = 1000.0
-    burst_limit: int = 2000
-    quota_limit: int = 24000
-    quota_period: QuotaPeriod = QuotaPeriod.DAY
-
-    def __post_init__(self) -> None:
-        require_number(
-            "auth.usage_plan.rate_limit_per_second",
-            self.rate_limit_per_second,
-            minimum=0,
-            exclusive_minimum=True,
-            maximum=1_000_000,
-        )
-        require_int("auth.usage_plan.burst_limit", self.burst_limit, minimum=1, maximum=5_000_000)
+    @model_validator(mode="after")
+    def _burst_covers_rate(self) -> UsagePlanConfig:
         if self.burst_limit < self.rate_limit_per_second:
-            raise ConfigError(
-                "auth.usage_plan.burst_limit",
-                self.burst_limit,
-                f"an integer >= rate_limit_per_second ({self.rate_limit_per_second:g})",
-            )
-        require_int("auth.usage_plan.quota_limit", self.quota_limit, minimum=1, maximum=2_000_000_000)
-        if not isinstance(self.quota_period, QuotaPeriod):
-            raise ConfigError("auth.usage_plan.quota_period", self.quota_period, _PERIOD_HELP)
+            allowed = f"an integer >= rate_limit_per_second ({self.rate_limit_per_second:g})"
+            raise ConfigError("auth.usage_plan.burst_limit", self.burst_limit, allowed)
+        return self
 
 
-@dataclass(frozen=True)
-class AuthConfig:
-    """API keys, usage plan limits and the REQUEST authorizer.
+class AuthConfig(ConfigModel):
+    """API keys, usage plan limits and the REQUEST authorizer."""
 
-    usage_plan: throttle and quota of the environment's usage plan. Default: see UsagePlanConfig.
-    default_key_rate_limit_per_hour: the hourly limit ``manage_keys.py create`` gives a new key
-        when none is passed; the authorizer answers 429 past it. Default: 1000 (the seed's value).
-    rotation_grace_hours: how long ``manage_keys.py rotate`` keeps the old key valid. Default: 24 hours.
-    authorizer_memory_mb: the authorizer's memory; more memory also means more CPU for the HMAC.
-        Default: 256 MB.
-    authorizer_reserved_concurrency: executions reserved for the authorizer, so a burst on one
-        route cannot starve authentication. Default: none (the account's unreserved pool).
-    """
-
-    usage_plan: UsagePlanConfig = field(default_factory=UsagePlanConfig)
-    default_key_rate_limit_per_hour: int = 1000
-    rotation_grace_hours: int = 24
-    authorizer_memory_mb: int = 256
-    authorizer_reserved_concurrency: int | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.usage_plan, UsagePlanConfig):
-            raise ConfigError("auth.usage_plan", self.usage_plan, "a UsagePlanConfig")
-        require_int(
-            "auth.default_key_rate_limit_per_hour", self.default_key_rate_limit_per_hour, minimum=1, maximum=10_000_000
-        )
-        require_int("auth.rotation_grace_hours", self.rotation_grace_hours, minimum=0, maximum=24 * 30)
-        require_int("auth.authorizer_memory_mb", self.authorizer_memory_mb, minimum=128, maximum=10240)
-        if self.authorizer_reserved_concurrency is not None:
-            require_int(
-                "auth.authorizer_reserved_concurrency", self.authorizer_reserved_concurrency, minimum=1, maximum=10000
-            )
+    config_path = "auth"
+    usage_plan: InstanceOf[UsagePlanConfig] = UsagePlanConfig()
+    """Throttle and quota of the environment's usage plan. Default: see UsagePlanConfig."""
+    default_key_rate_limit_per_hour: int = Field(1000, ge=1, le=10_000_000)
+    """The hourly limit ``manage_keys.py create`` gives a new key when none is passed; the authorizer
+    answers 429 past it. Default: 1000 (the seed's value)."""
+    rotation_grace_hours: int = Field(24, ge=0, le=24 * 30)
+    """How long ``manage_keys.py rotate`` keeps the old key valid. Default: 24 hours."""
+    authorizer_memory_mb: int = Field(256, ge=128, le=10240)
+    """The authorizer's memory; more memory also means more CPU for the HMAC. Default: 256 MB."""
+    authorizer_reserved_concurrency: Annotated[int, Field(ge=1, le=10000)] | None = None
+    """Executions reserved for the authorizer, so a burst on one route cannot starve authentication.
+    Default: none (the account's unreserved pool)."""

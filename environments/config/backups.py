@@ -2,62 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pydantic import Field
 
-from environments.config.base import ConfigError, require_int
+from environments.config.base import ConfigModel
 
 
-@dataclass(frozen=True)
-class TableProtection:
-    """What every DynamoDB table gets; applied by ``modules.data.backups.protect_table``.
+class TableProtection(ConfigModel):
+    """What every DynamoDB table gets, built into each table this project creates (``modules.data.tables``).
 
-    These are attributes of the table resource itself, so they can only be set on
-    tables this project creates. Tables of an existing API are checked by
-    ``scripts/verify_deployment.py`` instead.
+    These are attributes of the table resource itself, so they can only be set on tables this
+    project creates. Tables of an existing API are checked by ``scripts/verify_deployment.py``.
     """
 
     point_in_time_recovery: bool
+    """Point-in-time recovery (35 days of restore points)."""
     deletion_protection: bool
+    """DynamoDB deletion protection."""
 
 
-@dataclass(frozen=True)
-class BackupConfig:
+class BackupConfig(ConfigModel):
     """Point-in-time recovery, deletion protection, versioning and lifecycle.
 
-    Every table always gets point-in-time recovery (35 days of restore points) and
-    SSE with KMS; every bucket always gets versioning, SSE-KMS, a full public access
-    block, BucketOwnerEnforced and a TLS-only policy. These are not switches: they
-    are the point of this module. (Queue SSE and the dead-letter queue belong to
-    the queue itself: ``ApiConfig.queue_max_receive_count`` and ``dlq_retention_days``.)
-
-    noncurrent_version_expiration_days: how long an overwritten or deleted S3 object
-        version stays restorable. Default: 30 days (the seed's value).
-    abort_incomplete_multipart_upload_days: incomplete multipart uploads are
-        deleted after this many days, so abandoned parts stop costing. Default: 7.
-    deletion_protection: DynamoDB deletion protection, so neither ``terraform
-        destroy`` nor a console click deletes a table. Default: off (a production
-        tier must turn it on).
+    Every table always gets point-in-time recovery (35 days of restore points) and SSE with KMS;
+    every bucket always gets versioning, SSE-KMS, a full public access block, BucketOwnerEnforced
+    and a TLS-only policy. These are not switches: they are the point of this module. (Queue SSE
+    and the dead-letter queue belong to the queue itself: ``ApiConfig.queue_max_receive_count``
+    and ``dlq_retention_days``.)
     """
 
-    noncurrent_version_expiration_days: int = 30
-    abort_incomplete_multipart_upload_days: int = 7
+    config_path = "backups"
+    noncurrent_version_expiration_days: int = Field(30, ge=1, le=3650)
+    """How long an overwritten or deleted S3 object version stays restorable. Default: 30 days (the seed's value)."""
+    abort_incomplete_multipart_upload_days: int = Field(7, ge=1, le=365)
+    """Incomplete multipart uploads are deleted after this many days, so abandoned parts stop costing. Default: 7."""
     deletion_protection: bool = False
-
-    def __post_init__(self) -> None:
-        require_int(
-            "backups.noncurrent_version_expiration_days",
-            self.noncurrent_version_expiration_days,
-            minimum=1,
-            maximum=3650,
-        )
-        require_int(
-            "backups.abort_incomplete_multipart_upload_days",
-            self.abort_incomplete_multipart_upload_days,
-            minimum=1,
-            maximum=365,
-        )
-        if not isinstance(self.deletion_protection, bool):
-            raise ConfigError("backups.deletion_protection", self.deletion_protection, "True or False")
+    """DynamoDB deletion protection, so neither ``terraform destroy`` nor a console click deletes a table.
+    Default: off (a production tier must turn it on)."""
 
     @property
     def table_protection(self) -> TableProtection:

@@ -1,177 +1,131 @@
-"""Shared validation helpers and enums for environment configuration.
+"""The base of every configuration model, its one-line errors, and shared field types.
 
-Every check raises :class:`ConfigError`, whose message always names the field,
-the value received and what is allowed, so one bad value gives one clear line.
+Models are pydantic v2: the rules sit on the fields (types, ``Field(ge=..., le=...)``, patterns,
+enums) and in model validators (cross-field rules). Every failure, a misspelt field included,
+becomes one :class:`ConfigError` line ``<path>: got <value>; allowed: <allowed>``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-import re
-from collections.abc import Iterable, Mapping
-from types import MappingProxyType
-from typing import Any
+import functools
+import types
+import typing
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple
+
+import annotated_types
+from botocore.loaders import Loader
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    PlainSerializer,
+    ValidationError,
+)
+from pydantic import InstanceOf as InstanceOf  # re-exported: nested models are passed as instances, never dicts
+from pydantic.fields import FieldInfo
+from pydantic_core import core_schema
 
 
 class ConfigError(ValueError):
     """An invalid configuration value: ``<field>: got <value>; allowed: <allowed>``."""
 
     def __init__(self, field: str, value: Any, allowed: str) -> None:
-        self.field = field
-        self.value = value
-        self.allowed = allowed
+        self.field, self.value, self.allowed = field, value, allowed
         super().__init__(f"{field}: got {value!r}; allowed: {allowed}")
 
 
-# Commercial AWS regions (partition "aws").
-AWS_REGIONS: tuple[str, ...] = (
-    "af-south-1",
-    "ap-east-1",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
+@functools.cache
+def aws_regions() -> tuple[str, ...]:
+    """The commercial AWS regions (partition ``aws``), from the endpoint data botocore ships."""
+    partitions = Loader().load_data("endpoints")["partitions"]
+    return tuple(sorted(next(p for p in partitions if p["partition"] == "aws")["regions"]))
+
+
+#: The only values CloudWatch Logs accepts for retention_in_days (0, never expire, is not allowed here).
+LOG_RETENTION_DAYS = tuple(
+    int(d) for d in "1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653".split()
 )
 
-# The only values CloudWatch Logs accepts for retention_in_days (0 = never expire, not allowed here).
-LOG_RETENTION_DAYS: tuple[int, ...] = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
 
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+class Severity(enum.Enum):
+    """The seed's AlertSeverity. Each severity has its own SNS topic; ``rank`` orders them."""
+
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
 
 
-def require_choice(field: str, value: Any, allowed: Iterable[Any]) -> None:
-    allowed = tuple(allowed)
-    if value not in allowed:
-        raise ConfigError(field, value, "one of " + ", ".join(repr(a) for a in allowed))
+class Described(NamedTuple):
+    """Field metadata: the allowed values as errors and docs state them, instead of a text derived from the type."""
+
+    allowed: str
 
 
-def require_enum(field: str, value: Any, enum_type: type[enum.Enum]) -> None:
-    if not isinstance(value, enum_type):
-        names = ", ".join(f"{enum_type.__name__}.{m.name}" for m in enum_type)
-        raise ConfigError(field, value, f"one of {names}")
+@dataclasses.dataclass(frozen=True)
+class Pattern:
+    """String metadata (``Annotated[str, Pattern(...)]``): the whole value matches ``regex``."""
+
+    regex: str
+    description: str
+    show_pattern: bool = True
+
+    @property
+    def allowed(self) -> str:
+        return f"{self.description} (pattern {self.regex})" if self.show_pattern else self.description
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return {**handler(source), "pattern": f"^(?:{self.regex})$"}
 
 
-def require_int(field: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(field, value, _range_text("an integer", minimum, maximum))
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise ConfigError(field, value, _range_text("an integer", minimum, maximum))
+@dataclasses.dataclass(frozen=True)
+class OneOf:
+    """Metadata: the value is one of ``values`` (a list computed at import, e.g. from botocore's data)."""
+
+    values: tuple[Any, ...]
+
+    @property
+    def allowed(self) -> str:
+        return "one of " + ", ".join(repr(value) for value in self.values)
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return core_schema.literal_schema(list(self.values))
 
 
-def require_number(
-    field: str,
-    value: Any,
-    *,
-    minimum: float | None = None,
-    maximum: float | None = None,
-    exclusive_minimum: bool = False,
-) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(field, value, _range_text("a number", minimum, maximum, exclusive_minimum))
-    too_low = minimum is not None and (value <= minimum if exclusive_minimum else value < minimum)
-    if too_low or (maximum is not None and value > maximum):
-        raise ConfigError(field, value, _range_text("a number", minimum, maximum, exclusive_minimum))
+def Text(pattern: str, description: str, *, show_pattern: bool = True) -> Any:  # noqa: N802 - a type factory
+    """``Annotated[str, Pattern(...)]`` built at run time (type checkers need the spelled-out form)."""
+    return Annotated[str, Pattern(pattern, description, show_pattern)]
 
 
-def require_pattern(field: str, value: Any, pattern: str, description: str) -> None:
-    if not isinstance(value, str) or re.fullmatch(pattern, value) is None:
-        raise ConfigError(field, value, f"{description} (pattern {pattern})")
-
-
-def require_email(field: str, value: Any) -> None:
-    if not isinstance(value, str) or _EMAIL.fullmatch(value) is None:
-        raise ConfigError(field, value, "an email address like ops@example.com")
-
-
-def require_tuple(field: str, value: Any) -> None:
-    if not isinstance(value, tuple):
-        raise ConfigError(field, value, "a tuple (configs are immutable: use (...) not [...])")
-
-
-def frozen_mapping(field: str, value: Any, *, key_pattern: str = r".+", max_value_len: int = 256) -> Mapping[str, str]:
-    """Validate a str->str mapping and return a read-only copy."""
-    if not isinstance(value, Mapping):
-        raise ConfigError(field, value, "a mapping of strings to strings")
-    for key, item in value.items():
-        if not isinstance(key, str) or re.fullmatch(key_pattern, key) is None:
-            raise ConfigError(f"{field} key", key, f"a string matching {key_pattern}")
-        if not isinstance(item, str) or len(item) > max_value_len:
-            raise ConfigError(f"{field}[{key!r}]", item, f"a string of at most {max_value_len} characters")
-    return MappingProxyType(dict(value))
-
-
-def _range_text(kind: str, minimum: float | None, maximum: float | None, exclusive_minimum: bool = False) -> str:
-    low = ">" if exclusive_minimum else ">="
-    if minimum is not None and maximum is not None:
-        return f"{kind} {low} {minimum} and <= {maximum}"
-    if minimum is not None:
-        return f"{kind} {low} {minimum}"
-    if maximum is not None:
-        return f"{kind} <= {maximum}"
-    return kind
-
-
-# --------------------------------------------------------------------------- pydantic models
-from typing import ClassVar  # noqa: E402
-
-from pydantic import BaseModel, ConfigDict, ValidationError  # noqa: E402
+Region = Annotated[str, OneOf(aws_regions())]
+LogRetentionDays = Annotated[int, OneOf(LOG_RETENTION_DAYS)]
+_EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+Email = Annotated[str, Pattern(_EMAIL, "an email address like ops@example.com", show_pattern=False)]
+BucketName = Annotated[str, Pattern(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "an S3 bucket name")]
+TableName = Annotated[str, Pattern(r"[A-Za-z0-9_.-]{3,255}", "a DynamoDB table name")]
+Slug = Annotated[str, Pattern(r"[a-z][a-z0-9-]{0,62}", "a lowercase slug (letters, digits, hyphens)")]
+#: A mapping that is read-only once validated (and serializes, e.g. into the JSON Schema, as a dict).
+Tags = Annotated[
+    Mapping[Annotated[str, Pattern(r"[\w.:/=+@ -]{1,128}", "a tag key")], Annotated[str, Field(max_length=256)]],
+    AfterValidator(types.MappingProxyType),
+    PlainSerializer(dict),
+]
 
 
 class ConfigModel(BaseModel):
     """Base of every configuration model: frozen, no unknown fields, strict types, finite numbers.
 
-    ``config_path`` is where the model sits in an environment (``"canary"``,
-    ``"monitoring.thresholds"``); errors raised while it is built name fields under it,
-    so a bad value gives the same one line wherever the model is constructed.
+    ``config_path`` is where the model sits in an environment (``"canary"``, ``"monitoring.thresholds"``);
+    errors raised while it is built name fields under it, so a bad value gives the same one line
+    wherever the model is constructed. Field docstrings are the field descriptions (docs, schema).
     """
 
     model_config = ConfigDict(
@@ -181,7 +135,6 @@ class ConfigModel(BaseModel):
         allow_inf_nan=False,
         validate_default=True,
         use_attribute_docstrings=True,
-        arbitrary_types_allowed=False,
     )
     config_path: ClassVar[str] = ""
 
@@ -189,35 +142,115 @@ class ConfigModel(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as error:
-            raise config_error(error, prefix=type(self).config_path) from None
+            raise config_error(error, prefix=type(self).config_path, model=type(self)) from None
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> typing.Self:
+        """Itself: a frozen model is immutable (and may hold read-only mappings, which cannot be copied)."""
+        return self
+
+    def replace(self, **changes: Any) -> typing.Self:
+        """A validated copy with ``changes`` applied (what ``dataclasses.replace`` did)."""
+        return type(self)(**{**dict(self), **changes})
 
 
-def config_error(error: ValidationError, *, prefix: str = "") -> ConfigError:
-    """The first error of a pydantic ValidationError as one ``<path>: got X; allowed: Y`` ConfigError."""
+def config_error(error: ValidationError, *, prefix: str = "", model: type[BaseModel] | None = None) -> ConfigError:
+    """The first error of a pydantic ValidationError as one ``<path>: got X; allowed: Y`` ConfigError.
+
+    A ConfigError raised by a validator passes through. With ``model`` (the model being validated),
+    the path and the allowed values come from the failing field's declaration.
+    """
     first = error.errors(include_url=False)[0]
-    parts = [prefix] if prefix else []
-    for item in first["loc"]:
-        if isinstance(item, int):
-            parts[-1:] = [f"{parts[-1] if parts else ''}[{item}]"]
-        else:
-            parts.append(str(item))
-    path = ".".join(parts) or "config"
     if isinstance(first.get("ctx", {}).get("error"), ConfigError):
         return first["ctx"]["error"]
-    return ConfigError(path, first.get("input"), _allowed_text(first))
+    path, info, loc = prefix, None, first["loc"]
+    annotation: Any = model
+    for index, item in enumerate(loc):
+        fields = _model_fields(annotation)
+        if isinstance(item, str) and fields is not None:  # a field, or a misspelt name (annotation None)
+            info = fields.get(item)
+            path, annotation = f"{path}.{item}".lstrip("."), info and info.annotation
+        elif loc[index + 1 :] == ("[key]",):
+            path, annotation, info = f"{path} key", _args(annotation)[0], None
+        elif isinstance(item, int) or (isinstance(item, str) and _is_mapping(annotation)):
+            path, annotation, info = f"{path}[{item!r}]", _element(annotation), None
+    fixed = _FIXED_TEXTS.get(first["type"])
+    allowed = fixed or (allowed_text(annotation, info) if annotation is not None else first["msg"])
+    return ConfigError(path or "config", first.get("input"), allowed)
 
 
-def _allowed_text(detail: dict[str, Any]) -> str:
-    kind, ctx = detail["type"], detail.get("ctx", {})
-    if kind == "extra_forbidden":
-        return "no such field (check its spelling)"
-    if kind == "missing":
-        return "a value (this field is required)"
-    if kind == "finite_number":
-        return "a finite number (not NaN or infinity)"
-    if kind in {"enum", "is_instance_of"} and "expected" in ctx:
-        return f"one of {ctx['expected']}"
-    bounds = [f"{symbol} {ctx[key]}" for key, symbol in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")) if key in ctx]
-    if bounds:
-        return " and ".join(bounds)
-    return detail["msg"]
+_FIXED_TEXTS = {
+    "extra_forbidden": "no such field (check its spelling)",
+    "missing": "a value (this field is required)",
+    "finite_number": "a finite number (not NaN or infinity)",
+}
+
+
+def allowed_text(annotation: Any, info: FieldInfo | None = None) -> str:
+    """What a value of this declared type may be, e.g. ``an integer >= 1 and <= 10``."""
+    annotation, metadata = _unwrap(annotation, list(info.metadata) if info else [])
+    origin, name = typing.get_origin(annotation), getattr(annotation, "__name__", "")
+    if described := next((m.allowed for m in metadata if isinstance(m, Described | Pattern | OneOf)), None):
+        return described
+    if annotation is bool:
+        return "True or False"
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return "one of " + ", ".join(f"{name}.{member.name}" for member in annotation)
+    if origin is Literal:
+        return OneOf(typing.get_args(annotation)).allowed
+    if _is_mapping(annotation):
+        return "a mapping of strings to strings"
+    if origin is tuple:
+        element = _unwrap(_element(annotation), [])[0].__name__ if _model_fields(_element(annotation)) else ""
+        sizes = [f"{m.min_length}" for m in metadata if isinstance(m, annotated_types.MinLen)]
+        sizes += [f"{m.max_length}" for m in metadata if isinstance(m, annotated_types.MaxLen)]
+        of = " ".join(filter(None, [" to ".join(sizes), element or ("items" if sizes else "")]))
+        return f"a tuple{f' of {of}' if of else ''} (configs are immutable: use (...) not [...])"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return f"{'an' if name[0] in 'AEIO' else 'a'} {name}"  # 'a UsagePlanConfig'
+    if annotation is str:
+        limit = next((m.max_length for m in metadata if isinstance(m, annotated_types.MaxLen)), None)
+        return f"a string of at most {limit} characters" if limit else "a string"
+    symbols = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    bounds = [f"{symbol} {getattr(m, key)}" for m in metadata for key, symbol in symbols.items() if hasattr(m, key)]
+    bounds += [f"a multiple of {m.multiple_of}" for m in metadata if isinstance(m, annotated_types.MultipleOf)]
+    kind = {int: "an integer", float: "a number"}.get(annotation, str(annotation))
+    return " and ".join([f"{kind} {bounds[0]}", *bounds[1:]]) if bounds else kind
+
+
+def range_text(kind: str, minimum: float, maximum: float) -> str:
+    """``an integer >= 1 and <= 27``: the allowed text of a bound computed from other fields."""
+    return f"{kind} >= {minimum} and <= {maximum}"
+
+
+def _unwrap(annotation: Any, metadata: list[Any]) -> tuple[Any, list[Any]]:
+    """The annotation without ``Annotated``/``InstanceOf``/``X | None``, and the metadata collected."""
+    while True:
+        origin = typing.get_origin(annotation)
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if origin is Annotated:
+            annotation, *extra = typing.get_args(annotation)
+            metadata += [m for item in extra for m in (item.metadata if isinstance(item, FieldInfo) else [item])]
+        elif origin in (typing.Union, types.UnionType) and len(members) == 1:
+            annotation = members[0]
+        else:
+            return annotation, metadata
+
+
+def _model_fields(annotation: Any) -> dict[str, FieldInfo] | None:
+    annotation, _ = _unwrap(annotation, [])
+    return annotation.model_fields if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _is_mapping(annotation: Any) -> bool:
+    origin = typing.get_origin(_unwrap(annotation, [])[0])
+    return isinstance(origin, type) and issubclass(origin, Mapping)
+
+
+def _args(annotation: Any) -> tuple[Any, ...]:
+    return typing.get_args(_unwrap(annotation, [])[0]) or (None,)
+
+
+def _element(annotation: Any) -> Any:
+    """The element type of ``tuple[X, ...]`` or the value type of ``Mapping[K, V]``."""
+    args = _args(annotation)
+    return args[0] if args[-1] is Ellipsis else args[-1]

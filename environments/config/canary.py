@@ -3,65 +3,51 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import Annotated
 
-from environments.config.base import ConfigError, require_int, require_pattern
+from pydantic import Field, model_validator
 
-_RUNTIME_PATTERN = r"syn-nodejs-puppeteer-(\d+)\.(\d+)"
+from environments.config.base import ConfigError, ConfigModel, Pattern, range_text
+
 #: Older puppeteer runtimes are deprecated or announced for deprecation (no new canaries on them).
 MIN_RUNTIME_MAJOR = 10
-#: CloudWatch Synthetics keeps run records at most this long.
-_MAX_RETENTION_DAYS = 455
+_RUNTIME_PATTERN = r"syn-nodejs-puppeteer-(\d+)\.(\d+)"
 
 
-@dataclass(frozen=True)
-class CanaryConfig:
+class CanaryConfig(ConfigModel):
     """The CloudWatch Synthetics canary that calls the API like a client would.
 
-    Two steps per run: Health Check (``GET /health``) and Create Project
-    (``POST /api/projects``). The API key is read at run time from Secrets Manager.
-
-    enabled: create the canary, its role and its artifact bucket. Default: on.
-    schedule_minutes: minutes between runs, 5 to 15. Default: 5, about $10/month
-        (8,640 runs at $0.0012; ``make cost`` shows it).
-    start_canary: start the canary on apply. Default: on; off creates it stopped.
-    runtime_version: a ``syn-nodejs-puppeteer-*`` runtime that still accepts new
-        canaries. Default: ``syn-nodejs-puppeteer-15.0``, the newest.
-    run_timeout_seconds: limit for one whole run (Lambda cold start included).
-        Default: 60 s.
-    request_timeout_seconds: limit for one HTTP request; slower counts as a failure.
-        Default: 10 s.
-    success_retention_days / failure_retention_days: how long Synthetics keeps run
-        records. Default: 7 and 31 days (failures are what you investigate).
-    artifact_retention_days: S3 lifecycle expiry of screenshots, HAR files and logs
-        in the artifact bucket. Default: 31 days (at least the failure retention).
-    alarm_consecutive_failed_runs: runs below 100% success before the canary alarm
-        fires. Default: 2, so one transient failure does not page.
+    Two steps per run: Health Check (``GET /health``) and Create Project (``POST /api/projects``).
+    The API key is read at run time from Secrets Manager.
     """
 
+    config_path = "canary"
     enabled: bool = True
-    schedule_minutes: int = 5
+    """Create the canary, its role and its artifact bucket. Default: on."""
+    schedule_minutes: int = Field(5, ge=5, le=15)
+    """Minutes between runs, 5 to 15. Default: 5, about $10/month (8,640 runs at $0.0012; ``make cost`` shows it)."""
     start_canary: bool = True
-    runtime_version: str = "syn-nodejs-puppeteer-15.0"
-    run_timeout_seconds: int = 60
-    request_timeout_seconds: int = 10
-    success_retention_days: int = 7
-    failure_retention_days: int = 31
-    artifact_retention_days: int = 31
-    alarm_consecutive_failed_runs: int = 2
+    """Start the canary on apply. Default: on; off creates it stopped."""
+    runtime_version: Annotated[
+        str, Pattern(_RUNTIME_PATTERN, f"a syn-nodejs-puppeteer runtime, version {MIN_RUNTIME_MAJOR}.0 or later")
+    ] = "syn-nodejs-puppeteer-15.0"
+    """A puppeteer runtime that still accepts new canaries. Default: ``syn-nodejs-puppeteer-15.0``, the newest."""
+    run_timeout_seconds: int = Field(60, ge=15)
+    """Limit for one whole run (Lambda cold start included), at most 840 s and the schedule. Default: 60 s."""
+    request_timeout_seconds: int = Field(10, ge=1)
+    """Limit for one HTTP request; slower counts as a failure. Two requests must fit into one run. Default: 10 s."""
+    success_retention_days: int = Field(7, ge=1, le=455)
+    """How long Synthetics keeps records of successful runs (at most 455 days). Default: 7 days."""
+    failure_retention_days: int = Field(31, ge=1, le=455)
+    """How long Synthetics keeps records of failed runs (at most 455 days). Default: 31 days (what you investigate)."""
+    artifact_retention_days: int = Field(31, le=3650)
+    """Expiry of screenshots, HAR files and logs, at least both run-record retentions. Default: 31 days."""
+    alarm_consecutive_failed_runs: int = Field(2, ge=1, le=10)
+    """Runs below 100% success before the canary alarm fires. Default: 2, so one transient failure does not page."""
 
-    def __post_init__(self) -> None:
-        for name in ("enabled", "start_canary"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"canary.{name}", getattr(self, name), "True or False")
-        require_int("canary.schedule_minutes", self.schedule_minutes, minimum=5, maximum=15)
-        require_pattern(
-            "canary.runtime_version",
-            self.runtime_version,
-            _RUNTIME_PATTERN,
-            f"a syn-nodejs-puppeteer runtime, version {MIN_RUNTIME_MAJOR}.0 or later",
-        )
-        major = int(re.fullmatch(_RUNTIME_PATTERN, self.runtime_version).group(1))
+    @model_validator(mode="after")
+    def _cross_field_rules(self) -> CanaryConfig:
+        major = int(re.fullmatch(_RUNTIME_PATTERN, self.runtime_version).group(1))  # type: ignore[union-attr]
         if major < MIN_RUNTIME_MAJOR:
             raise ConfigError(
                 "canary.runtime_version",
@@ -69,28 +55,16 @@ class CanaryConfig:
                 f"syn-nodejs-puppeteer-{MIN_RUNTIME_MAJOR}.0 or later (older runtimes are deprecated)",
             )
         # Synthetics needs at least 15 s (cold start and instrumentation); a run must end before the next one.
-        require_int(
-            "canary.run_timeout_seconds",
-            self.run_timeout_seconds,
-            minimum=15,
-            maximum=min(840, self.schedule_minutes * 60),
+        limits = (
+            ("run_timeout_seconds", 15, min(840, self.schedule_minutes * 60)),
+            # Two sequential requests must both fit into one run.
+            ("request_timeout_seconds", 1, max(1, (self.run_timeout_seconds - 5) // 2)),
+            ("artifact_retention_days", max(self.success_retention_days, self.failure_retention_days), 3650),
         )
-        # Two sequential requests must both fit into one run.
-        require_int(
-            "canary.request_timeout_seconds",
-            self.request_timeout_seconds,
-            minimum=1,
-            maximum=max(1, (self.run_timeout_seconds - 5) // 2),
-        )
-        for name in ("success_retention_days", "failure_retention_days"):
-            require_int(f"canary.{name}", getattr(self, name), minimum=1, maximum=_MAX_RETENTION_DAYS)
-        require_int(
-            "canary.artifact_retention_days",
-            self.artifact_retention_days,
-            minimum=max(self.success_retention_days, self.failure_retention_days),
-            maximum=3650,
-        )
-        require_int("canary.alarm_consecutive_failed_runs", self.alarm_consecutive_failed_runs, minimum=1, maximum=10)
+        for name, minimum, maximum in limits:
+            if not minimum <= getattr(self, name) <= maximum:
+                raise ConfigError(f"canary.{name}", getattr(self, name), range_text("an integer", minimum, maximum))
+        return self
 
     @property
     def schedule_expression(self) -> str:
