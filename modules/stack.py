@@ -10,11 +10,12 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 from constructs import Construct
 
 from environments.config import EnvironmentConfig
-from modules.api import build_api
+from modules.api import ApiHandle, build_api
+from modules.api.function import CodeLocation, FunctionProps
 from modules.core.kms import DataKey
 from modules.core.naming import Naming
 from modules.core.packaging import Package, build_package
-from modules.core.refs import ServiceRefs
+from modules.core.refs import RestApiRef, ServiceRefs
 from modules.data.backups import DataProtection
 from modules.data.state import StateBucket, use_remote_state
 from modules.edge.waf import WebAcl
@@ -62,8 +63,10 @@ class AgenticAiStack(TerraformStack):
         use_remote_state(self, config=config.state)
         #: The customer-managed key of every log group, table, secret and function environment we create.
         self.data_key = DataKey(self, "data-key", naming=self.naming)
-        # The demo API, or references to an existing one (config.api.existing).
-        self.api = build_api(
+        # The demo API, or references to an existing one (config.api.existing). It builds the
+        # front door through _build_front_door as soon as its REST API exists, before its methods.
+        self.front_door: FrontDoor | None = None
+        self.api: ApiHandle = build_api(
             self,
             "api",
             config=config.api,
@@ -72,27 +75,13 @@ class AgenticAiStack(TerraformStack):
             log_retention_days=config.log_retention_days,
             region=config.region,
             data_key=self.data_key,
+            front_door=self._build_front_door,
+            deletion_protection=config.backups.table_protection.deletion_protection,
         )
-        # API keys, the REQUEST authorizer, usage plan and JSON gateway responses.
-        self.front_door = FrontDoor(
-            self,
-            "front-door",
-            config=config.auth,
-            refs=self.api.refs,
-            code=self.api.code,
-            function_config=config.api,
-            naming=self.naming,
-            log_retention_days=config.log_retention_days,
-            data_key=self.data_key,
-        )
-        self.api.use_authorizer(
-            authorizer_id=self.front_door.authorizer.id,
-            marker=self.front_door.deployment_marker,
-            depends_on=tuple(self.front_door.gateway_responses.values()),
-        )
+        front_door = self._built_front_door()
         #: What every hardening construct wires to (same shape in both modes), including the
         #: authorizer function and the api_keys / rate_limits tables.
-        self.refs: ServiceRefs = self.front_door.extend(self.api.refs)
+        self.refs: ServiceRefs = front_door.extend(self.api.refs)
         #: The Synthetics canary (None when config.canary.enabled is off); its alarm uses canary.name.
         self.canary: ApiCanary | None = None
         if config.canary.enabled:
@@ -100,11 +89,11 @@ class AgenticAiStack(TerraformStack):
                 self,
                 "canary",
                 config=config.canary,
-                backups=config.backups,
+                abort_incomplete_multipart_upload_days=config.backups.abort_incomplete_multipart_upload_days,
                 naming=self.naming,
                 api=self.refs.api,
                 package=canary_package(),
-                api_key_secret=self.front_door.canary_key_secret,
+                api_key_secret=front_door.canary_key_secret,
                 data_key=self.data_key,
             )
         #: The regional web ACL on the API stage (None when config.waf.enabled is off).
@@ -123,7 +112,7 @@ class AgenticAiStack(TerraformStack):
         # own region: the billing alarm, its topics and the budget use this aliased provider.
         self.billing_provider = _provider(self, config, region="us-east-1", alias="billing")
         # Alarms, SLO alarms, alert topics, dashboard and budget. Pass waf=WafMetrics(...) and
-        # canary=CanaryMetrics(...) (modules.monitoring.monitoring) to alarm on and chart them.
+        # canary=CanaryMetrics(...) (modules.monitoring.metrics) to alarm on and chart them.
         self.monitoring = Monitoring(
             self,
             "monitoring",
@@ -134,26 +123,50 @@ class AgenticAiStack(TerraformStack):
             billing_provider=self.billing_provider,
             waf=self.waf.metrics if self.waf else None,
             canary=(
-                CanaryMetrics(canary_name=self.canary.name, run_interval_seconds=self.canary.alarm_period_seconds)
+                CanaryMetrics(
+                    canary_name=self.canary.name,
+                    run_interval_seconds=self.canary.alarm_period_seconds,
+                    consecutive_failed_runs=config.canary.alarm_consecutive_failed_runs,
+                )
                 if self.canary
                 else None
             ),
         )
-        # PITR, SSE and deletion protection on the tables we create; versioning, SSE, TLS-only... on every bucket.
-        self.backups = DataProtection(
-            self,
-            "backups",
-            config=config.backups,
-            refs=self.refs,
-            data_key=self.data_key,
-            # The front door's tables are ours in both modes; the API's only when we created the API.
-            managed_tables=(
-                *((self.api.table,) if self.refs.managed else ()),
-                self.front_door.keys_table,
-                self.front_door.rate_limits_table,
-            ),
-        )
+        # Versioning, SSE, TLS-only... on every bucket; the tables we create are built protected.
+        self.backups = DataProtection(self, "backups", config=config.backups, refs=self.refs)
         self._outputs()
+
+    def _build_front_door(self, api: RestApiRef, code: CodeLocation) -> FrontDoor:
+        """API keys, the REQUEST authorizer, usage plan and JSON gateway responses: the stack's
+        ``front-door``, built once by the API from its REST API (``modules.api.handle.FrontDoorFactory``)."""
+        if self.front_door is not None:
+            raise RuntimeError("the front door is built once; the API called its factory twice")
+        config = self.config
+        self.front_door = FrontDoor(
+            self,
+            "front-door",
+            config=config.auth,
+            api=api,
+            code=code,
+            # The authorizer's own memory and concurrency; the API's runtime, timeout and tracing.
+            function_props=FunctionProps(
+                runtime=config.api.runtime,
+                memory_mb=config.auth.authorizer_memory_mb,
+                timeout_seconds=config.api.timeout_seconds,
+                reserved_concurrency=config.auth.authorizer_reserved_concurrency,
+                tracing=config.api.tracing,
+                log_retention_days=config.log_retention_days,
+            ),
+            naming=self.naming,
+            data_key=self.data_key,
+            deletion_protection=config.backups.table_protection.deletion_protection,
+        )
+        return self.front_door
+
+    def _built_front_door(self) -> FrontDoor:
+        if self.front_door is None:
+            raise RuntimeError("the API did not build the front door (it must call its front_door factory once)")
+        return self.front_door
 
     def _outputs(self) -> None:
         """What operators and ``scripts/verify_deployment.py`` read with ``terraform output -json``."""
@@ -168,7 +181,7 @@ class AgenticAiStack(TerraformStack):
             "invoke_url": (api.invoke_url, "The stage's base URL"),
             "table_names": ([t.name for t in self.refs.tables], "DynamoDB tables (PITR on each)"),
             "bucket_names": (buckets, "S3 buckets (versioned and encrypted)"),
-            "usage_plan_ids": ([self.front_door.usage_plan.id], "The front door's usage plan"),
+            "usage_plan_ids": ([self._built_front_door().usage_plan.id], "The front door's usage plan"),
             "alert_topic_arns": ([t.arn for t in topics], "KMS-encrypted SNS alert topics"),
         }
         if self.waf is not None:

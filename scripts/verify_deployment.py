@@ -16,7 +16,11 @@ SNS topic is KMS-encrypted; the stage writes access logs and metrics without ful
 logging; every log group is KMS-encrypted. A check whose resource the environment does not create (e.g. WAF
 switched off) is SKIP with the reason, never PASS.
 
-Exit status: 0 when nothing failed, 1 when a check failed, 2 on bad input or no AWS access.
+``--env`` is required and the caller's account must be the environment's ``account_id`` (STS
+GetCallerIdentity is called first). ``--json`` prints the results as a list of objects.
+
+Exit status (scripts/cli.py): 0 nothing failed, 1 a check failed, 2 bad input or credentials for another
+account, 3 AWS unreachable or denied (no credentials included).
 """
 
 from __future__ import annotations
@@ -25,13 +29,15 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from scripts import cli  # noqa: E402
 
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 
@@ -432,31 +438,35 @@ def format_table(results: Sequence[Result]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--env", required=True, help="environment name (its config gives the expected values)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog="Exit status: 0 ok, 1 a check failed, 2 usage, 3 AWS error."
+    )
+    cli.add_common_arguments(parser, json_help="print the results as JSON")
     parser.add_argument("--outputs", type=Path, help="`terraform output -json` of the stack (a file, or - for stdin)")
     parser.add_argument("--region", help="override the environment's region")
     args = parser.parse_args(argv)
     try:
         if args.region is not None:
-            from environments.config.base import AWS_REGIONS
+            from environments.config import base
 
-            if args.region not in AWS_REGIONS:
-                raise UsageError(f"--region: got {args.region!r}; allowed: one of {', '.join(AWS_REGIONS)}")
+            regions = base.aws_regions()
+            if args.region not in regions:
+                raise UsageError(f"--region: got {args.region!r}; allowed: one of {', '.join(regions)}")
         dep = load_deployment(args.env, load_outputs(args.outputs), args.region)
-        from botocore.exceptions import BotoCoreError, NoCredentialsError
-
-        try:
-            results = run_checks(Aws(dep.region), dep)
-        except NoCredentialsError:
-            raise UsageError("no AWS credentials found (configure a profile, SSO or environment credentials)") from None
-        except BotoCoreError as error:
-            raise UsageError(f"cannot reach AWS: {error}") from None
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(format_table(results))
-    return 1 if any(r.status == FAIL for r in results) else 0
+        return cli.EXIT_USAGE
+    return verify(dep, as_json=args.json)
+
+
+@cli.guarded
+def verify(dep: Deployment, *, as_json: bool = False) -> int:
+    """Check the caller's account, run every check, print the results; the contract's exit status."""
+    aws = Aws(dep.region)
+    cli.connect(dep.env, session=aws.session)  # the account check, before any other call
+    results = run_checks(aws, dep)
+    print(json.dumps([asdict(r) for r in results], indent=2) if as_json else format_table(results))
+    return cli.EXIT_ACTION_NEEDED if any(r.status == FAIL for r in results) else cli.EXIT_OK
 
 
 if __name__ == "__main__":

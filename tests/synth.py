@@ -56,31 +56,39 @@ def synth_scope(build: Callable[[Any], None], *, stack_id: str = "test") -> Synt
 
 
 def existing_api_config():
-    """An existing (not created here) AgenticAI API, referenced by name: the hardening-only mode."""
-    from environments.config import ExistingApiConfig
+    """An existing (not created here) AgenticAI API, referenced by name: the hardening-only mode.
+
+    The same content as the demo API (two functions, a table, a queue and its dead-letter queue).
+    """
+    from environments.config import ExistingApiConfig, ExistingFunction, ExistingQueue, ExistingTable
 
     return ExistingApiConfig(
         rest_api_name="legacy-agenticai",
         stage_name="prod",
-        projects_function_name="legacy-projects",
-        health_function_name="legacy-health",
-        projects_table_name="legacy-projects",
-        projects_queue_name="legacy-projects",
-        projects_dlq_name="legacy-projects-dlq",
         artifacts_bucket_name="legacy-agenticai-artifacts",
+        functions=(
+            ExistingFunction(role="projects", function_name="legacy-projects"),
+            ExistingFunction(role="health", function_name="legacy-health"),
+        ),
+        tables=(ExistingTable(role="projects", table_name="legacy-projects"),),
+        queues=(
+            ExistingQueue(role="projects", queue_name="legacy-projects"),
+            ExistingQueue(role="projects-dlq", queue_name="legacy-projects-dlq", is_dead_letter=True),
+        ),
     )
 
 
-def existing_api_stack(env: str):
-    """A whole environment stack (every construct) pointed at the existing API: (stack, synthesized JSON)."""
-    import dataclasses
+def existing_api_stack(env: str, existing=None):
+    """A whole environment stack (every construct) pointed at an existing API: (stack, synthesized JSON).
 
+    existing: the ExistingApiConfig. Default: :func:`existing_api_config`.
+    """
     from cdktf import Testing
 
     from environments import load
     from environments.config import ApiConfig
     from modules.stack import AgenticAiStack
 
-    config = dataclasses.replace(load(env), api=ApiConfig(existing=existing_api_config()))
+    config = load(env).replace(api=ApiConfig(existing=existing or existing_api_config()))
     stack = AgenticAiStack(Testing.app(), "existing", config=config)
     return stack, Synthesized(json.loads(Testing.synth(stack)))

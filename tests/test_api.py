@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import zipfile
@@ -13,13 +12,13 @@ import pytest
 from environments import ENVIRONMENTS, load
 from environments.config import (
     ApiConfig,
-    ConfigError,
     ExecutionLogLevel,
     LambdaRuntime,
     UsagePlanConfig,
 )
 from modules.core.packaging import build_package, zip_bytes
 from modules.front_door.front_door import gateway_responses
+from tests.support.rejects import rejects
 from tests.synth import Synthesized, existing_api_config, existing_api_stack
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "modules" / "functions"
@@ -223,7 +222,7 @@ def test_stage_writes_json_access_logs_to_its_own_log_group(env, stacks) -> None
 
 
 def test_access_log_format_never_holds_the_key_or_headers() -> None:
-    from modules.api import access_log_format
+    from modules.api.schema import access_log_format
 
     fields = _access_log_fields(access_log_format())
     variables = set(fields.values())
@@ -255,7 +254,7 @@ def test_execution_logging_and_metrics_for_every_method(env, stacks) -> None:
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_account_cloudwatch_role_is_set_before_the_stage(env, stacks) -> None:
-    from modules.api import APIGATEWAY_LOGS_POLICY_ARN
+    from modules.api.account_logging import APIGATEWAY_LOGS_POLICY_ARN
 
     config, stack = load(env), stacks[env]
     assert config.api.manage_account_logging_role is True
@@ -284,7 +283,7 @@ def test_account_role_left_to_another_stack() -> None:
     from modules.stack import AgenticAiStack
 
     config = load("dev")
-    config = dataclasses.replace(config, api=dataclasses.replace(config.api, manage_account_logging_role=False))
+    config = config.replace(api=config.api.replace(manage_account_logging_role=False))
     synth = Synthesized(json.loads(Testing.synth(AgenticAiStack(Testing.app(), "no-account", config=config))))
     assert synth.count("aws_api_gateway_account") == 0
     assert all(not r["name"].endswith("-apigateway-logs") for r in synth.resources("aws_iam_role"))
@@ -349,7 +348,7 @@ def test_body_model_agrees_with_the_handler(body, accepted) -> None:
     """The gateway must reject exactly what the handler rejects, never more (the handler stays authoritative)."""
     import jsonschema
 
-    from modules.api import create_project_schema
+    from modules.api.schema import create_project_schema
     from modules.functions.projects import BadRequest, parse_project
 
     event = {"headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
@@ -482,44 +481,241 @@ def test_no_machine_path_in_the_synthesized_json(env, synth_dir) -> None:
 
 
 def test_rejects_unknown_runtime() -> None:
-    with pytest.raises(ConfigError, match=r"api.runtime: got 'python3.9'; allowed: one of LambdaRuntime.PYTHON_3_12"):
-        ApiConfig(runtime="python3.9")
+    rejects(
+        r"api.runtime: got 'python3.9'; allowed: one of LambdaRuntime.PYTHON_3_12",
+        lambda: ApiConfig(runtime="python3.9"),
+    )
 
 
 def test_rejects_timeout_over_api_gateway_limit() -> None:
-    with pytest.raises(ConfigError, match=r"api.timeout_seconds: got 30; allowed: an integer >= 1 and <= 29"):
-        ApiConfig(timeout_seconds=30)
+    rejects(r"api.timeout_seconds: got 30; allowed: an integer >= 1 and <= 29", lambda: ApiConfig(timeout_seconds=30))
 
 
 def test_rejects_zero_reserved_concurrency() -> None:
-    with pytest.raises(ConfigError, match=r"api.reserved_concurrency: got 0"):
-        ApiConfig(reserved_concurrency=0)
+    rejects(r"api.reserved_concurrency: got 0", lambda: ApiConfig(reserved_concurrency=0))
 
 
 def test_rejects_bad_stage_name() -> None:
-    with pytest.raises(ConfigError, match=r"api.stage_name: got 'v 1'"):
-        ApiConfig(stage_name="v 1")
+    rejects(r"api.stage_name: got 'v 1'", lambda: ApiConfig(stage_name="v 1"))
 
 
 def test_rejects_bad_existing_bucket_name() -> None:
-    with pytest.raises(ConfigError, match=r"api.existing.artifacts_bucket_name: got 'Bad_Bucket'"):
-        dataclasses.replace(EXISTING, artifacts_bucket_name="Bad_Bucket")
+    rejects(
+        r"api.existing.artifacts_bucket_name: got 'Bad_Bucket'",
+        lambda: EXISTING.replace(artifacts_bucket_name="Bad_Bucket"),
+    )
 
 
 def test_rejects_existing_as_a_dict() -> None:
-    with pytest.raises(ConfigError, match=r"api.existing: got \{\}; allowed: an ExistingApiConfig or None"):
-        ApiConfig(existing={})
+    rejects(r"api.existing: got \{\}; allowed: an ExistingApiConfig", lambda: ApiConfig(existing={}))
 
 
 def test_rejects_unknown_execution_log_level() -> None:
-    with pytest.raises(ConfigError, match=r"api.execution_log_level: got 'DEBUG'; allowed: one of ExecutionLogLevel"):
-        ApiConfig(execution_log_level="DEBUG")
+    rejects(
+        r"api.execution_log_level: got 'DEBUG'; allowed: one of ExecutionLogLevel",
+        lambda: ApiConfig(execution_log_level="DEBUG"),
+    )
 
 
 def test_rejects_non_boolean_manage_account_logging_role() -> None:
-    with pytest.raises(ConfigError, match=r"api.manage_account_logging_role: got 'yes'; allowed: True or False"):
-        ApiConfig(manage_account_logging_role="yes")
+    rejects(
+        r"api.manage_account_logging_role: got 'yes'; allowed: True or False",
+        lambda: ApiConfig(manage_account_logging_role="yes"),
+    )
 
 
 def test_runtime_enum_values() -> None:
     assert {r.value for r in LambdaRuntime} == {"python3.12", "python3.13"}
+
+
+# --- a generic existing API: exactly what is listed ----------------------------------------------
+
+
+def _two_functions_no_queue():
+    from environments.config import ExistingApiConfig, ExistingBucket, ExistingFunction, ExistingTable
+
+    return ExistingApiConfig(
+        rest_api_name="orders-api",
+        stage_name="live",
+        artifacts_bucket_name="orders-artifacts",
+        functions=(
+            ExistingFunction(role="orders", function_name="orders-handler"),
+            ExistingFunction(role="billing", function_name="billing-handler"),
+        ),
+        tables=(
+            ExistingTable(role="orders", table_name="orders"),
+            ExistingTable(role="invoices", table_name="invoices"),
+        ),
+        buckets=(ExistingBucket(role="uploads", bucket_name="orders-uploads"),),
+    )
+
+
+@pytest.fixture(scope="module")
+def other_existing_stack():
+    """An existing API with a different set: two functions, two tables, no queue, one more bucket."""
+    return existing_api_stack("dev", _two_functions_no_queue())
+
+
+def test_existing_mode_looks_up_exactly_what_is_listed(other_existing_stack) -> None:
+    stack, synth = other_existing_stack
+    assert sorted(d["function_name"] for d in synth.data_sources("aws_lambda_function")) == [
+        "billing-handler",
+        "orders-handler",
+    ]
+    assert sorted(d["name"] for d in synth.data_sources("aws_dynamodb_table")) == ["invoices", "orders"]
+    assert synth.data_sources("aws_sqs_queue") == []
+    assert sorted(d["bucket"] for d in synth.data_sources("aws_s3_bucket")) == ["orders-artifacts", "orders-uploads"]
+    refs = stack.refs
+    assert [f.role for f in refs.functions] == ["orders", "billing", "authorizer"]
+    assert [t.role for t in refs.tables] == ["orders", "invoices", "api_keys", "rate_limits"]
+    assert refs.queues == ()
+    assert [b.role for b in refs.buckets] == ["artifacts", "uploads"]
+    assert stack.api.managed_tables == ()
+
+
+def test_existing_mode_hardens_whatever_roles_it_is_given(other_existing_stack) -> None:
+    _, synth = other_existing_stack
+    # No queue: no SQS alarm; every listed function, table and bucket is watched or protected.
+    alarms = synth.resources("aws_cloudwatch_metric_alarm")
+    assert not [a for a in alarms if a.get("namespace") == "AWS/SQS"]
+    watched = {
+        a["dimensions"]["FunctionName"].split(".")[2].rsplit("_", 1)[0]
+        for a in alarms
+        if a.get("namespace") == "AWS/Lambda" and a["dimensions"]["FunctionName"].startswith("${data.")
+    }
+    assert watched == {"api_orders-function", "api_billing-function"}
+    versioned = {r["bucket"].split(".")[2].rsplit("_", 1)[0] for r in synth.resources("aws_s3_bucket_versioning")}
+    assert {"api_artifacts", "api_uploads-bucket"} <= versioned
+    assert synth.resource("aws_api_gateway_usage_plan")["api_stages"][0]["stage"] == "live"
+
+
+# --- the API handle, build order and props --------------------------------------------------------
+
+
+def test_both_apis_are_api_handles(existing_stack, other_existing_stack) -> None:
+    from modules.api import DemoApi, ExistingApi
+
+    stack, _ = existing_stack
+    assert isinstance(stack.api, ExistingApi)
+    for attribute in ("refs", "code", "managed_tables", "authorization"):
+        assert hasattr(stack.api, attribute), attribute
+    assert stack.api.authorization is stack.front_door
+    assert not hasattr(DemoApi, "use_authorizer") and not hasattr(ExistingApi, "use_authorizer")
+
+
+def test_protected_methods_carry_the_authorizer_from_construction(stacks) -> None:
+    stack = stacks["dev"]
+    authorizer_key = next(iter(stack.document["resource"]["aws_api_gateway_authorizer"]))
+    authorizer_id = f"${{aws_api_gateway_authorizer.{authorizer_key}.id}}"
+    path_parts = {key: r["path_part"] for key, r in stack.document["resource"]["aws_api_gateway_resource"].items()}
+    for method in stack.resources("aws_api_gateway_method"):
+        protected = path_parts[method["resource_id"].split(".")[1]] != "health"
+        assert method["authorization"] == ("CUSTOM" if protected else "NONE")
+        assert method.get("authorizer_id") == (authorizer_id if protected else None)
+        assert method.get("api_key_required") is (True if protected else None)
+    depends_on = stack.resource("aws_api_gateway_deployment")["depends_on"]
+    assert sum(d.startswith("aws_api_gateway_gateway_response.") for d in depends_on) == len(
+        stack.resources("aws_api_gateway_gateway_response")
+    )
+
+
+def _demo_api(front_door=None):
+    from modules.api.demo import DemoApi
+    from modules.core.kms import DataKey
+    from modules.core.naming import Naming
+    from modules.stack import lambda_package
+    from tests.synth import synth_scope
+
+    def build(scope):
+        naming = Naming("agenticai-test")
+        DemoApi(
+            scope,
+            "api",
+            config=ApiConfig(),
+            naming=naming,
+            package=lambda_package(),
+            log_retention_days=30,
+            data_key=DataKey(scope, "data-key", naming=naming),
+            front_door=front_door,
+        )
+
+    return synth_scope(build)
+
+
+def test_demo_api_without_a_front_door_leaves_routes_open() -> None:
+    synth = _demo_api()
+    assert {m["authorization"] for m in synth.resources("aws_api_gateway_method")} == {"NONE"}
+    assert all("gateway_response" not in d for d in synth.resource("aws_api_gateway_deployment")["depends_on"])
+
+
+def test_demo_api_calls_its_front_door_factory_once_with_the_rest_api() -> None:
+    calls = []
+
+    class Door:
+        authorizer_id = "auth-id"
+        deployment_marker = "marker"
+        deployment_dependencies = ()
+
+    def factory(api, code):
+        calls.append((api, code))
+        return Door()
+
+    synth = _demo_api(factory)
+    assert len(calls) == 1
+    api, code = calls[0]
+    assert api.rest_api_id.startswith("${TfToken") and code.key.startswith("${TfToken")
+    protected = [m for m in synth.resources("aws_api_gateway_method") if m["authorization"] == "CUSTOM"]
+    assert len(protected) == 2 and {m["authorizer_id"] for m in protected} == {"auth-id"}
+
+
+def test_routes_own_their_function_specs() -> None:
+    from modules.api.routes import ROUTES, functions_of
+
+    assert [f.role for f in functions_of(ROUTES)] == ["projects", "health"]
+    assert {r.function.handler for r in ROUTES} == {"functions.projects.handler", "functions.health.handler"}
+    for route in ROUTES:
+        module = route.function.handler.rsplit(".", 1)[0].replace("functions.", "")
+        assert (FUNCTIONS_DIR / f"{module}.py").is_file()
+
+
+def test_rejects_route_with_unknown_method() -> None:
+    from modules.api.routes import HEALTH, Route
+
+    with pytest.raises(ValueError, match=r"^Route.method: got 'FETCH'; allowed: one of ANY, DELETE"):
+        Route("/x", "FETCH", HEALTH, protected=False)
+
+
+def test_rejects_two_functions_with_one_role() -> None:
+    from modules.api.routes import HEALTH, FunctionSpec, Route, functions_of
+
+    other = FunctionSpec("health", handler="functions.other.handler", description="other")
+    routes = (Route("/a", "GET", HEALTH, protected=False), Route("/b", "GET", other, protected=False))
+    with pytest.raises(ValueError, match=r"^FunctionSpec.role: got 'health' twice"):
+        functions_of(routes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"memory_mb": 64}, r"^FunctionProps.memory_mb: got 64; allowed: an integer >= 128 and <= 10240$"),
+        ({"timeout_seconds": 901}, r"^FunctionProps.timeout_seconds: got 901; allowed: an integer >= 1 and <= 900$"),
+        ({"reserved_concurrency": 0}, r"^FunctionProps.reserved_concurrency: got 0"),
+        ({"log_retention_days": 2}, r"^FunctionProps.log_retention_days: got 2; allowed: 1, 3, 5"),
+        ({"runtime": "python3.9"}, r"^FunctionProps.runtime: got 'python3.9'; allowed: one of python3.12"),
+    ],
+)
+def test_rejects_bad_function_props(changes, message) -> None:
+    from modules.api.function import FunctionProps
+
+    with pytest.raises(ValueError, match=message):
+        FunctionProps(**changes)
+
+
+def test_grants_name_only_the_actions_asked_for() -> None:
+    from modules.core.iam import grant_read_secret, grant_send_messages, grant_table_items
+
+    assert grant_table_items("t", scan=True, get=True).actions == ("dynamodb:GetItem", "dynamodb:Scan")
+    assert grant_send_messages("q").actions == ("sqs:SendMessage",)
+    assert grant_read_secret("s").resources == ("s",)
+    with pytest.raises(ValueError, match=r"^grant_table_items: got no operation"):
+        grant_table_items("t")

@@ -9,6 +9,7 @@ import pytest
 from environments import ENVIRONMENTS, load
 from environments.config import AuthConfig, ConfigError, QuotaPeriod, UsagePlanConfig
 from modules.front_door.front_door import gateway_responses
+from tests.support.rejects import rejects
 
 REQUIRED_RESPONSES = {
     "UNAUTHORIZED": "401",
@@ -140,30 +141,27 @@ def test_quota_period_enum_has_no_hour() -> None:
 
 
 def test_rejects_burst_below_rate() -> None:
-    with pytest.raises(ConfigError, match=r"auth.usage_plan.burst_limit: got 10; allowed: an integer >= rate"):
-        UsagePlanConfig(rate_limit_per_second=100, burst_limit=10)
+    rejects(
+        r"auth.usage_plan.burst_limit: got 10; allowed: an integer >= rate",
+        lambda: UsagePlanConfig(rate_limit_per_second=100, burst_limit=10),
+    )
 
 
 def test_rejects_zero_rate() -> None:
-    with pytest.raises(ConfigError, match=r"auth.usage_plan.rate_limit_per_second: got 0"):
-        UsagePlanConfig(rate_limit_per_second=0)
+    rejects(r"auth.usage_plan.rate_limit_per_second: got 0", lambda: UsagePlanConfig(rate_limit_per_second=0))
 
 
 def test_rejects_zero_quota() -> None:
-    with pytest.raises(ConfigError, match=r"auth.usage_plan.quota_limit: got 0"):
-        UsagePlanConfig(quota_limit=0)
+    rejects(r"auth.usage_plan.quota_limit: got 0", lambda: UsagePlanConfig(quota_limit=0))
 
 
 def test_rejects_zero_default_key_limit() -> None:
-    with pytest.raises(ConfigError, match=r"auth.default_key_rate_limit_per_hour: got 0"):
-        AuthConfig(default_key_rate_limit_per_hour=0)
+    rejects(r"auth.default_key_rate_limit_per_hour: got 0", lambda: AuthConfig(default_key_rate_limit_per_hour=0))
 
 
 def test_rejects_usage_plan_as_dict() -> None:
-    with pytest.raises(ConfigError, match=r"auth.usage_plan: got \{\}; allowed: a UsagePlanConfig"):
-        AuthConfig(usage_plan={})
+    rejects(r"auth.usage_plan: got \{\}; allowed: a UsagePlanConfig", lambda: AuthConfig(usage_plan={}))
 
 
 def test_rejects_grace_over_thirty_days() -> None:
-    with pytest.raises(ConfigError, match=r"auth.rotation_grace_hours: got 721"):
-        AuthConfig(rotation_grace_hours=721)
+    rejects(r"auth.rotation_grace_hours: got 721", lambda: AuthConfig(rotation_grace_hours=721))

@@ -9,6 +9,7 @@ import pytest
 from environments import ENVIRONMENTS, load
 from environments.config import BackupConfig, ConfigError, Tier
 from modules.core.naming import Naming
+from tests.support.rejects import rejects
 
 #: The stack's data key (``modules.core.kms.DataKey`` with id ``data-key``), as tables reference it.
 DATA_KEY_ARN = "${aws_kms_key.data-key_5D719C34.arn}"
@@ -148,7 +149,6 @@ def _existing_refs():
 
 
 def test_existing_buckets_get_separate_protection_resources() -> None:
-    from modules.core.kms import DataKey
     from modules.data.backups import DataProtection
     from tests.synth import synth_scope
 
@@ -156,8 +156,7 @@ def test_existing_buckets_get_separate_protection_resources() -> None:
     built = {}
 
     def build(scope):
-        data_key = DataKey(scope, "data-key", naming=Naming("legacy"))
-        built["protection"] = DataProtection(scope, "backups", config=BackupConfig(), refs=refs, data_key=data_key)
+        built["protection"] = DataProtection(scope, "backups", config=BackupConfig(), refs=refs)
 
     stack = synth_scope(build)
     assert stack.count("aws_s3_bucket") == 0  # nothing of the existing API is created
@@ -173,37 +172,39 @@ def test_existing_buckets_get_separate_protection_resources() -> None:
     assert set(built["protection"].buckets) == {"artifacts", "uploads"}
 
 
-def test_managed_tables_get_the_table_protection() -> None:
-    from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable, DynamodbTableAttribute
-
+def test_tables_are_built_with_the_table_protection() -> None:
     from modules.core.kms import DataKey
-    from modules.core.refs import RestApiRef, ServiceRefs
-    from modules.data.backups import DataProtection
+    from modules.data.tables import TableProps, encrypted_table
     from tests.synth import synth_scope
 
+    protection = BackupConfig(deletion_protection=True).table_protection
+
     def build(scope):
-        table = DynamodbTable(
+        data_key = DataKey(scope, "data-key", naming=Naming("t"))
+        encrypted_table(
             scope,
             "t",
-            name="t1",
-            billing_mode="PAY_PER_REQUEST",
-            hash_key="id",
-            attribute=[DynamodbTableAttribute(name="id", type="S")],
-        )
-        refs = ServiceRefs(api=RestApiRef("a", "n", "s", "arn", "exec", "url"))
-        DataProtection(
-            scope,
-            "backups",
-            config=BackupConfig(deletion_protection=True),
-            refs=refs,
-            data_key=DataKey(scope, "data-key", naming=Naming("t")),
-            managed_tables=(table,),
+            props=TableProps(
+                name="t1",
+                hash_key="id",
+                kms_key_arn=data_key.arn,
+                point_in_time_recovery=protection.point_in_time_recovery,
+                deletion_protection=protection.deletion_protection,
+            ),
         )
 
     table = synth_scope(build).resource("aws_dynamodb_table", name="t1")
     assert table["point_in_time_recovery"] == {"enabled": True}
     assert table["server_side_encryption"] == {"enabled": True, "kms_key_arn": DATA_KEY_ARN}
     assert table["deletion_protection_enabled"] is True
+    assert table["billing_mode"] == "PAY_PER_REQUEST" and table["attribute"] == [{"name": "id", "type": "S"}]
+
+
+def test_table_props_reject_a_bad_hash_key() -> None:
+    from modules.data.tables import TableProps
+
+    with pytest.raises(ValueError, match=r"TableProps.hash_key: got 'a b'; allowed: 1-255 characters"):
+        TableProps(name="t", hash_key="a b", kms_key_arn="arn")
 
 
 def test_default_noncurrent_retention_is_the_seeds_30_days() -> None:
@@ -221,17 +222,20 @@ def test_rejects_noncurrent_retention_of_zero_days() -> None:
 
 
 def test_rejects_abort_incomplete_uploads_after_a_year() -> None:
-    with pytest.raises(ConfigError, match=r"^backups.abort_incomplete_multipart_upload_days: got 400"):
-        BackupConfig(abort_incomplete_multipart_upload_days=400)
+    rejects(
+        r"^backups.abort_incomplete_multipart_upload_days: got 400",
+        lambda: BackupConfig(abort_incomplete_multipart_upload_days=400),
+    )
 
 
 def test_rejects_deletion_protection_that_is_not_a_bool() -> None:
-    with pytest.raises(ConfigError, match=r"^backups.deletion_protection: got 'yes'; allowed: True or False"):
-        BackupConfig(deletion_protection="yes")
+    rejects(
+        r"^backups.deletion_protection: got 'yes'; allowed: True or False",
+        lambda: BackupConfig(deletion_protection="yes"),
+    )
 
 
 def test_rejects_production_tier_without_deletion_protection() -> None:
-    import dataclasses
 
     prod = load("prod")
     assert prod.tier is Tier.PRODUCTION
@@ -240,4 +244,4 @@ def test_rejects_production_tier_without_deletion_protection() -> None:
         match=r"^backups.deletion_protection: got False; allowed: True when tier is "
         r"Tier.PRODUCTION",
     ):
-        dataclasses.replace(prod, backups=BackupConfig(deletion_protection=False))
+        prod.replace(backups=BackupConfig(deletion_protection=False))

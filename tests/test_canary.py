@@ -14,6 +14,7 @@ from environments.config import BackupConfig, CanaryConfig, ConfigError
 from environments.config.canary import MIN_RUNTIME_MAJOR
 from modules.core.naming import Naming
 from modules.synthetics.canary import CANARY_FILES, HANDLER, canary_name, canary_zip_bytes, package_canary
+from tests.support.rejects import rejects
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY_DIR = ROOT / "canary"
@@ -172,8 +173,27 @@ def test_canary_alarm_fires_after_two_failed_runs(env: str, stacks) -> None:
     alarm = alarms[0]
     assert alarm["metric_name"] == "SuccessPercent"
     assert alarm["comparison_operator"] == "LessThanThreshold" and alarm["threshold"] == 100
-    assert alarm["evaluation_periods"] == config.canary.alarm_consecutive_failed_runs == 2
+    assert alarm["evaluation_periods"] == config.canary.alarm_consecutive_failed_runs
     assert alarm["period"] == config.canary.schedule_minutes * 60
+
+
+def test_the_stack_passes_the_configured_failed_run_count_to_the_canary_alarm() -> None:
+    """The stack wires ``canary.alarm_consecutive_failed_runs`` (not the default 2) into the alarm."""
+    import json
+
+    from cdktf import Testing
+
+    from modules.stack import AgenticAiStack
+
+    base = load("dev")
+    config = base.replace(canary=base.canary.replace(alarm_consecutive_failed_runs=3))
+    document = json.loads(Testing.synth(AgenticAiStack(Testing.app(), "dev", config=config)))
+    alarms = [
+        a
+        for a in document["resource"]["aws_cloudwatch_metric_alarm"].values()
+        if a.get("namespace") == "CloudWatchSynthetics" and a.get("metric_name") == "SuccessPercent"
+    ]
+    assert [(a["evaluation_periods"], a["datapoints_to_alarm"]) for a in alarms] == [(3, 3)]
 
 
 def test_start_canary_is_configurable() -> None:
@@ -190,7 +210,7 @@ def test_start_canary_is_configurable() -> None:
             scope,
             "canary",
             config=CanaryConfig(start_canary=False, schedule_minutes=15, request_timeout_seconds=3),
-            backups=BackupConfig(),
+            abort_incomplete_multipart_upload_days=BackupConfig().abort_incomplete_multipart_upload_days,
             naming=Naming("agenticai-test"),
             api=api,
             package=package,
@@ -224,18 +244,23 @@ def test_runs_per_month() -> None:
 
 
 def test_rejects_schedule_faster_than_5_minutes() -> None:
-    with pytest.raises(ConfigError, match=r"^canary.schedule_minutes: got 1; allowed: an integer >= 5 and <= 15"):
-        CanaryConfig(schedule_minutes=1)
+    rejects(
+        r"^canary.schedule_minutes: got 1; allowed: an integer >= 5 and <= 15", lambda: CanaryConfig(schedule_minutes=1)
+    )
 
 
 def test_rejects_schedule_slower_than_15_minutes() -> None:
-    with pytest.raises(ConfigError, match=r"^canary.schedule_minutes: got 60; allowed: an integer >= 5 and <= 15"):
-        CanaryConfig(schedule_minutes=60)
+    rejects(
+        r"^canary.schedule_minutes: got 60; allowed: an integer >= 5 and <= 15",
+        lambda: CanaryConfig(schedule_minutes=60),
+    )
 
 
 def test_rejects_a_non_puppeteer_runtime() -> None:
-    with pytest.raises(ConfigError, match=r"^canary.runtime_version: got 'syn-python-selenium-5.0'; allowed: a "):
-        CanaryConfig(runtime_version="syn-python-selenium-5.0")
+    rejects(
+        r"^canary.runtime_version: got 'syn-python-selenium-5.0'; allowed: a ",
+        lambda: CanaryConfig(runtime_version="syn-python-selenium-5.0"),
+    )
 
 
 def test_rejects_a_deprecated_puppeteer_runtime() -> None:
@@ -262,15 +287,49 @@ def test_rejects_request_timeout_that_two_steps_cannot_fit() -> None:
 
 
 def test_rejects_artifacts_expiring_before_failed_runs() -> None:
-    with pytest.raises(ConfigError, match=r"^canary.artifact_retention_days: got 7; allowed: an integer >= 31"):
-        CanaryConfig(artifact_retention_days=7)
+    rejects(
+        r"^canary.artifact_retention_days: got 7; allowed: an integer >= 31",
+        lambda: CanaryConfig(artifact_retention_days=7),
+    )
 
 
 def test_rejects_start_canary_that_is_not_a_bool() -> None:
-    with pytest.raises(ConfigError, match=r"^canary.start_canary: got 'no'; allowed: True or False"):
-        CanaryConfig(start_canary="no")
+    rejects(r"^canary.start_canary: got 'no'; allowed: True or False", lambda: CanaryConfig(start_canary="no"))
 
 
 def test_rejects_zero_consecutive_failed_runs() -> None:
-    with pytest.raises(ConfigError, match=r"^canary.alarm_consecutive_failed_runs: got 0"):
-        CanaryConfig(alarm_consecutive_failed_runs=0)
+    rejects(r"^canary.alarm_consecutive_failed_runs: got 0", lambda: CanaryConfig(alarm_consecutive_failed_runs=0))
+
+
+def test_canary_and_lambda_packages_share_the_zip_writer() -> None:
+    import io
+    import zipfile
+
+    infos = zipfile.ZipFile(io.BytesIO(canary_zip_bytes(CANARY_DIR))).infolist()
+    assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+    assert {i.external_attr >> 16 for i in infos} == {0o100644}
+
+
+def test_rejects_zero_abort_days() -> None:
+    from modules.core.kms import DataKey
+    from modules.core.refs import RestApiRef
+    from modules.synthetics.canary import ApiCanary
+    from tests.synth import synth_scope
+
+    package = package_canary(CANARY_DIR, ROOT / "build" / "test-canary")
+    api = RestApiRef("id", "api", "v1", "arn:stage", "arn:exec", "https://id.execute-api.us-east-1.amazonaws.com/v1")
+
+    def build(scope):
+        ApiCanary(
+            scope,
+            "canary",
+            config=CanaryConfig(),
+            abort_incomplete_multipart_upload_days=0,
+            naming=Naming("agenticai-test"),
+            api=api,
+            package=package,
+            data_key=DataKey(scope, "data-key", naming=Naming("agenticai-test")),
+        )
+
+    with pytest.raises(ValueError, match=r"^ApiCanary.abort_incomplete_multipart_upload_days: got 0; allowed"):
+        synth_scope(build)

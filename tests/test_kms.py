@@ -117,3 +117,25 @@ def test_existing_api_mode_encrypts_only_our_own_resources() -> None:
         "agenticai-dev-api-keys",
         "agenticai-dev-rate-limits",
     ]
+
+
+def test_key_props_reject_a_deletion_window_over_thirty_days() -> None:
+
+    from modules.core.kms import KeyProps
+
+    with pytest.raises(ValueError, match=r"^KeyProps.deletion_window_days: got 31; allowed: 7 to 30$"):
+        KeyProps(description="d", admin_principal_arn="arn", deletion_window_days=31)
+    with pytest.raises(ValueError, match=r"^KeyProps.alias_name: got 'data'; allowed: a name starting with 'alias/'$"):
+        KeyProps(description="d", admin_principal_arn="arn", alias_name="data")
+
+
+def test_one_key_construct_gives_every_key_rotation_and_an_admin_statement_first(stacks) -> None:
+    stack = stacks["prod"]
+    keys = stack.resources("aws_kms_key")
+    assert len(keys) >= 3  # the data key and the two alert-topic keys
+    assert {(k["enable_key_rotation"], k["deletion_window_in_days"]) for k in keys} == {(True, 30)}
+    policies = [
+        d for d in stack.data_sources("aws_iam_policy_document") if d["statement"][0].get("actions") == ["kms:*"]
+    ]
+    assert len(policies) == len(keys)
+    assert all(p["statement"][0]["principals"][0]["type"] == "AWS" for p in policies)

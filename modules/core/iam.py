@@ -40,3 +40,41 @@ class Permission:
             ]
             or None,
         )
+
+
+# --- grants: the IAM actions on tables, queues and secrets, named by intent -------------------------
+
+#: DynamoDB item actions in the order a grant lists them (fixed, so policies are stable).
+_TABLE_ACTIONS: tuple[tuple[str, str], ...] = (
+    ("put", "dynamodb:PutItem"),
+    ("get", "dynamodb:GetItem"),
+    ("update", "dynamodb:UpdateItem"),
+    ("scan", "dynamodb:Scan"),
+)
+
+
+def grant_table_items(
+    table_arn: str, *, put: bool = False, get: bool = False, update: bool = False, scan: bool = False
+) -> Permission:
+    """Item access on one DynamoDB table: only the operations asked for (PutItem, GetItem, UpdateItem, Scan).
+
+    The caller also needs the table's KMS key through DynamoDB (``DataKey.use(..., via=(KeyService.DYNAMODB,))``).
+    """
+    wanted = {"put": put, "get": get, "update": update, "scan": scan}
+    actions = tuple(action for flag, action in _TABLE_ACTIONS if wanted[flag])
+    if not actions:
+        raise ValueError("grant_table_items: got no operation; allowed: one or more of put, get, update, scan")
+    return Permission(actions, (table_arn,))
+
+
+def grant_send_messages(queue_arn: str) -> Permission:
+    """Send messages to one SQS queue (``sqs:SendMessage``)."""
+    return Permission(("sqs:SendMessage",), (queue_arn,))
+
+
+def grant_read_secret(secret_arn: str) -> Permission:
+    """Read one Secrets Manager secret's value (``secretsmanager:GetSecretValue``).
+
+    The caller also needs the secret's KMS key through Secrets Manager.
+    """
+    return Permission(("secretsmanager:GetSecretValue",), (secret_arn,))

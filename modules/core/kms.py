@@ -23,8 +23,10 @@ Who may use the key:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import Enum
 
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
@@ -56,6 +58,80 @@ READ_ACTIONS: tuple[str, ...] = ("kms:Decrypt",)
 WRITE_ACTIONS: tuple[str, ...] = ("kms:Decrypt", "kms:GenerateDataKey")
 
 
+@dataclass(frozen=True)
+class KeyProps:
+    """Props of a customer-managed KMS key (rotation always on).
+
+    description: the key's description, shown in the KMS console.
+    admin_principal_arn: who administers the key (``kms:*``). Pass the account root: that delegates
+        to IAM, so a role may use the key only if its own IAM policy allows it, on this key.
+    admin_sid: the Sid of that statement. Default: ``AccountAdministersKey``.
+    statements: further key-policy statements, e.g. a service principal that uses the key.
+        Default: none; only IAM-authorized principals of the account use the key.
+    alias_name: the key's alias (``alias/...``). Default: no alias is created.
+    deletion_window_days: the waiting period before a scheduled deletion. Default: 30 days (the
+        maximum KMS allows, the longest time to notice a deletion by mistake).
+    policy_id: the construct id of the key-policy document. Default: ``key-policy``.
+    """
+
+    description: str
+    admin_principal_arn: str
+    admin_sid: str = "AccountAdministersKey"
+    statements: tuple[DataAwsIamPolicyDocumentStatement, ...] = ()
+    alias_name: str | None = None
+    deletion_window_days: int = 30
+    policy_id: str = "key-policy"
+
+    def __post_init__(self) -> None:
+        # https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html: 7 to 30 days.
+        if not 7 <= self.deletion_window_days <= 30:
+            raise ValueError(f"KeyProps.deletion_window_days: got {self.deletion_window_days!r}; allowed: 7 to 30")
+        if self.alias_name is not None and not self.alias_name.startswith("alias/"):
+            raise ValueError(f"KeyProps.alias_name: got {self.alias_name!r}; allowed: a name starting with 'alias/'")
+
+
+class CustomerManagedKey:
+    """A customer-managed KMS key (rotation on), its key policy (the admin statement first) and optional alias.
+
+    The one way this project creates a KMS key: the data key (:class:`DataKey`), the state bucket's key
+    (``modules.data.state``) and the alert topics' keys (``modules.monitoring.alerting``).
+
+    Not a construct node: the policy document (``props.policy_id``), ``key`` and ``alias`` are created in
+    ``scope``, so their Terraform addresses belong to the caller and stay what they were.
+    provider: the region's provider. Default: the stack's default provider.
+
+    Attributes: ``key``, ``alias`` (None without ``props.alias_name``), ``policy_document``, ``arn``.
+    """
+
+    def __init__(self, scope: Construct, *, props: KeyProps, provider: TerraformProvider | None = None) -> None:
+        admin = DataAwsIamPolicyDocumentStatement(
+            sid=props.admin_sid,
+            actions=["kms:*"],
+            resources=["*"],  # in a key policy, "*" means this key
+            principals=[
+                DataAwsIamPolicyDocumentStatementPrincipals(type="AWS", identifiers=[props.admin_principal_arn])
+            ],
+        )
+        self.policy_document = DataAwsIamPolicyDocument(
+            scope, props.policy_id, provider=provider, statement=[admin, *props.statements]
+        )
+        self.key = KmsKey(
+            scope,
+            "key",
+            description=props.description,
+            enable_key_rotation=True,
+            deletion_window_in_days=props.deletion_window_days,
+            policy=self.policy_document.json,
+            provider=provider,
+        )
+        self.alias: KmsAlias | None = None
+        if props.alias_name is not None:
+            self.alias = KmsAlias(
+                scope, "alias", name=props.alias_name, target_key_id=self.key.key_id, provider=provider
+            )
+        self.arn: str = self.key.arn
+
+
 class KeyService(Enum):
     """Services that use the data key with the caller's permissions (the ``kms:ViaService`` prefix)."""
 
@@ -78,49 +154,38 @@ class DataKey(Construct):
         self._region = DataAwsRegion(self, "region").name
         partition = DataAwsPartition(self, "partition")
         self._dns_suffix = partition.dns_suffix
-        self.policy_document = DataAwsIamPolicyDocument(
+        cmk = CustomerManagedKey(
             self,
-            "policy",
-            statement=[
-                DataAwsIamPolicyDocumentStatement(
-                    sid="AccountAdministersKey",
-                    actions=["kms:*"],
-                    resources=["*"],  # in a key policy, "*" means this key
-                    principals=[
-                        DataAwsIamPolicyDocumentStatementPrincipals(
-                            type="AWS", identifiers=[f"arn:{partition.partition}:iam::{account}:root"]
-                        )
-                    ],
+            props=KeyProps(
+                description=f"Encrypts the {naming.prefix} log groups, tables, secrets and function environments",
+                admin_principal_arn=f"arn:{partition.partition}:iam::{account}:root",
+                policy_id="policy",
+                alias_name=f"alias/{naming.name('data')}",
+                statements=(
+                    DataAwsIamPolicyDocumentStatement(
+                        sid="CloudWatchLogsUseKey",
+                        actions=list(LOGS_ACTIONS),
+                        resources=["*"],
+                        principals=[
+                            DataAwsIamPolicyDocumentStatementPrincipals(
+                                type="Service", identifiers=[f"logs.{self._region}.{self._dns_suffix}"]
+                            )
+                        ],
+                        condition=[
+                            DataAwsIamPolicyDocumentStatementCondition(
+                                test="ArnLike",
+                                variable="kms:EncryptionContext:aws:logs:arn",
+                                values=[f"arn:{partition.partition}:logs:{self._region}:{account}:log-group:*"],
+                            )
+                        ],
+                    ),
                 ),
-                DataAwsIamPolicyDocumentStatement(
-                    sid="CloudWatchLogsUseKey",
-                    actions=list(LOGS_ACTIONS),
-                    resources=["*"],
-                    principals=[
-                        DataAwsIamPolicyDocumentStatementPrincipals(
-                            type="Service", identifiers=[f"logs.{self._region}.{self._dns_suffix}"]
-                        )
-                    ],
-                    condition=[
-                        DataAwsIamPolicyDocumentStatementCondition(
-                            test="ArnLike",
-                            variable="kms:EncryptionContext:aws:logs:arn",
-                            values=[f"arn:{partition.partition}:logs:{self._region}:{account}:log-group:*"],
-                        )
-                    ],
-                ),
-            ],
+            ),
         )
-        self.key = KmsKey(
-            self,
-            "key",
-            description=f"Encrypts the {naming.prefix} log groups, tables, secrets and function environments",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=self.policy_document.json,
-        )
-        self.alias = KmsAlias(self, "alias", name=f"alias/{naming.name('data')}", target_key_id=self.key.key_id)
-        self.arn: str = self.key.arn
+        self.policy_document = cmk.policy_document
+        self.key = cmk.key
+        self.alias = cmk.alias
+        self.arn: str = cmk.arn
 
     def use(self, actions: Sequence[str], *, via: Sequence[KeyService]) -> Permission:
         """``actions`` (``READ_ACTIONS`` or ``WRITE_ACTIONS``) on this key, only through ``via``'s services."""

@@ -13,6 +13,7 @@ import hashlib
 import io
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,37 @@ class Package:
     sha256_b64: str
 
 
+def deterministic_zip(entries: Iterable[tuple[str, bytes]]) -> bytes:
+    """A zip of ``(archive name, content)`` entries, in the given order, with fixed dates and modes.
+
+    The one zip writer of the project: the Lambda package and the canary package both use it.
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in entries:
+            info = zipfile.ZipInfo(name, date_time=_FIXED_DATE_TIME)
+            info.external_attr = _FILE_MODE << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # Unix, so the mode bits are honoured everywhere
+            archive.writestr(info, content, compresslevel=9)
+    return buffer.getvalue()
+
+
+def write_content_addressed(data: bytes, out_dir: Path, *, name_prefix: str = "") -> tuple[Path, str]:
+    """Write ``data`` to ``out_dir/<name_prefix><sha256>.zip`` atomically (unless it is already there).
+
+    Returns the path and the hex SHA-256.
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{name_prefix}{digest}.zip"
+    if not path.is_file() or path.read_bytes() != data:
+        tmp = path.with_suffix(f".{id(data)}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return path, digest
+
+
 def zip_bytes(source_dir: Path, *, prefix: str = "") -> bytes:
     """The deterministic zip of every file under ``source_dir``, stored under ``prefix/`` in the archive."""
     source_dir = Path(source_dir)
@@ -41,16 +73,10 @@ def zip_bytes(source_dir: Path, *, prefix: str = "") -> bytes:
     )
     if not files:
         raise ValueError(f"no files to package under {source_dir}")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in files:
-            name = "/".join(filter(None, (prefix.strip("/"), path.relative_to(source_dir).as_posix())))
-            info = zipfile.ZipInfo(name, date_time=_FIXED_DATE_TIME)
-            info.external_attr = _FILE_MODE << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3  # Unix, so the mode bits are honoured everywhere
-            archive.writestr(info, path.read_bytes(), compresslevel=9)
-    return buffer.getvalue()
+    return deterministic_zip(
+        ("/".join(filter(None, (prefix.strip("/"), path.relative_to(source_dir).as_posix()))), path.read_bytes())
+        for path in files
+    )
 
 
 def build_package(source_dir: Path, *, prefix: str = "", out_dir: Path | None = None) -> Package:
@@ -61,12 +87,6 @@ def build_package(source_dir: Path, *, prefix: str = "", out_dir: Path | None = 
     relative path, never this one.
     """
     data = zip_bytes(source_dir, prefix=prefix)
-    digest = hashlib.sha256(data)
     out_dir = Path(out_dir) if out_dir else Path(tempfile.gettempdir()) / "agenticai-lambda-packages"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{digest.hexdigest()}.zip"
-    if not path.is_file() or path.read_bytes() != data:
-        tmp = path.with_suffix(f".{id(data)}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    return Package(path=path, sha256_hex=digest.hexdigest(), sha256_b64=base64.b64encode(digest.digest()).decode())
+    path, digest = write_content_addressed(data, out_dir)
+    return Package(path=path, sha256_hex=digest, sha256_b64=base64.b64encode(bytes.fromhex(digest)).decode())

@@ -7,10 +7,9 @@ What Terraform can manage depends on who owns the resource:
   :class:`DataProtection` applies them to every bucket in :class:`ServiceRefs`,
   whether this project created the bucket or it already existed.
 * **DynamoDB tables**: point-in-time recovery, SSE and deletion protection are
-  attributes of the table resource itself. :class:`DataProtection` sets them
-  (:func:`protect_table`, from the typed ``BackupConfig.table_protection``) on
-  the tables this project creates, which the stack passes in as
-  ``managed_tables``.
+  attributes of the table resource itself, so every table this project creates is
+  built with them (``modules.data.tables.encrypted_table``; deletion protection from
+  ``BackupConfig.table_protection``, which the stack passes to the constructs that own tables).
 * **SQS queues**: SSE and the dead-letter queue with its redrive policy are
   attributes of the queue; the API construct sets them on the queues it creates
   (``ApiConfig.queue_max_receive_count``, ``dlq_retention_days``).
@@ -25,15 +24,12 @@ environments); buckets use SSE-KMS.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
     DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
-from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
     S3BucketLifecycleConfigurationRule,
@@ -60,8 +56,6 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 from constructs import Construct
 
 from environments.config import BackupConfig
-from environments.config.backups import TableProtection
-from modules.core.kms import DataKey
 from modules.core.refs import BucketRef, QueueRef, ServiceRefs, TableRef
 
 
@@ -189,12 +183,10 @@ class BucketProtection(Construct):
 
 
 class DataProtection(Construct):
-    """Protects every bucket in ``refs`` and every table in ``managed_tables``.
+    """Protects every bucket in ``refs`` and lists the tables and queues Terraform cannot protect.
 
-    managed_tables: the table resources this project created (their PITR, SSE and
-        deletion protection are set here). Default: none, as for an existing API.
-    data_key: the environment's customer-managed key (``modules.core.kms.DataKey``) that
-        encrypts ``managed_tables``.
+    Tables this project creates are built protected (``modules.data.tables``); ``table_protection``
+    is what they get.
 
     Attributes: ``buckets`` (role -> :class:`BucketProtection`),
     ``table_protection`` (what each managed table got), and ``unmanaged_tables`` /
@@ -202,21 +194,10 @@ class DataProtection(Construct):
     ``scripts/verify_deployment.py`` must check.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        config: BackupConfig,
-        refs: ServiceRefs,
-        data_key: DataKey,
-        managed_tables: Sequence[DynamodbTable] = (),
-    ) -> None:
+    def __init__(self, scope: Construct, id: str, *, config: BackupConfig, refs: ServiceRefs) -> None:
         super().__init__(scope, id)
         self.config = config
         self.table_protection = config.table_protection
-        for table in managed_tables:
-            protect_table(table, self.table_protection, data_key=data_key)
         self.buckets: dict[str, BucketProtection] = {
             bucket.role: BucketProtection(
                 self,
@@ -229,10 +210,3 @@ class DataProtection(Construct):
         }
         self.unmanaged_tables: tuple[TableRef, ...] = () if refs.managed else refs.tables
         self.unmanaged_queues: tuple[QueueRef, ...] = () if refs.managed else refs.queues
-
-
-def protect_table(table: DynamodbTable, protection: TableProtection, *, data_key: DataKey) -> None:
-    """Point-in-time recovery, SSE with the environment's data key and deletion protection."""
-    table.put_point_in_time_recovery(enabled=protection.point_in_time_recovery)
-    table.put_server_side_encryption(enabled=True, kms_key_arn=data_key.arn)
-    table.deletion_protection_enabled = protection.deletion_protection

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from cdktf import S3Backend, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
-from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
-    DataAwsIamPolicyDocumentStatement,
-    DataAwsIamPolicyDocumentStatementPrincipals,
-)
-from cdktf_cdktf_provider_aws.dynamodb_table import (
-    DynamodbTable,
-    DynamodbTableAttribute,
-    DynamodbTablePointInTimeRecovery,
-    DynamodbTableServerSideEncryption,
-)
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from constructs import Construct
 
 from environments.config import StateConfig
+from modules.core.kms import CustomerManagedKey, KeyProps
 from modules.core.refs import BucketRef
 from modules.data.backups import BucketProtection
+from modules.data.tables import TableProps, encrypted_table
 
 
 def use_remote_state(stack: TerraformStack, *, config: StateConfig) -> S3Backend:
@@ -58,30 +49,14 @@ class StateBucket(Construct):
         account = DataAwsCallerIdentity(self, "account").account_id
         # An explicit key policy: the account administers the key and IAM policies grant its use
         # (the state readers and writers: CI roles, operators). No service principal needs it.
-        key_policy = DataAwsIamPolicyDocument(
+        self.kms_key = CustomerManagedKey(
             self,
-            "key-policy",
-            statement=[
-                DataAwsIamPolicyDocumentStatement(
-                    sid="AccountAdministersKeyThroughIam",
-                    actions=["kms:*"],
-                    resources=["*"],  # in a key policy, "*" is this key
-                    principals=[
-                        DataAwsIamPolicyDocumentStatementPrincipals(
-                            type="AWS", identifiers=[f"arn:aws:iam::{account}:root"]
-                        )
-                    ],
-                )
-            ],
-        )
-        self.kms_key = KmsKey(
-            self,
-            "key",
-            description=f"Encrypts Terraform state in s3://{config.bucket}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=key_policy.json,
-        )
+            props=KeyProps(
+                description=f"Encrypts Terraform state in s3://{config.bucket}",
+                admin_principal_arn=f"arn:aws:iam::{account}:root",
+                admin_sid="AccountAdministersKeyThroughIam",
+            ),
+        ).key
         self.bucket = S3Bucket(self, "bucket", bucket=config.bucket)
         # The same protections as every other bucket (modules.data.backups), with the state's own CMK
         # and a longer noncurrent-version window: old state versions are the roll-back path.
@@ -96,14 +71,13 @@ class StateBucket(Construct):
 
         self.lock_table: DynamodbTable | None = None
         if config.dynamodb_table is not None:
-            self.lock_table = DynamodbTable(
+            self.lock_table = encrypted_table(
                 self,
                 "lock-table",
-                name=config.dynamodb_table,
-                billing_mode="PAY_PER_REQUEST",
-                hash_key="LockID",
-                attribute=[DynamodbTableAttribute(name="LockID", type="S")],
-                point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
-                server_side_encryption=DynamodbTableServerSideEncryption(enabled=True, kms_key_arn=self.kms_key.arn),
-                deletion_protection_enabled=True,
+                props=TableProps(
+                    name=config.dynamodb_table,
+                    hash_key="LockID",
+                    kms_key_arn=self.kms_key.arn,
+                    deletion_protection=True,
+                ),
             )

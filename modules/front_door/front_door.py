@@ -32,24 +32,18 @@ from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
     ApiGatewayUsagePlanThrottleSettings,
 )
 from cdktf_cdktf_provider_aws.data_aws_secretsmanager_random_password import DataAwsSecretsmanagerRandomPassword
-from cdktf_cdktf_provider_aws.dynamodb_table import (
-    DynamodbTable,
-    DynamodbTableAttribute,
-    DynamodbTablePointInTimeRecovery,
-    DynamodbTableServerSideEncryption,
-    DynamodbTableTtl,
-)
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
 from constructs import Construct
 
-from environments.config.api import ApiConfig
 from environments.config.auth import AuthConfig, UsagePlanConfig
-from modules.api import CodeLocation, Permission, PythonFunction
+from modules.api.function import CodeLocation, FunctionCode, FunctionProps, PythonFunction
+from modules.core.iam import grant_read_secret, grant_table_items
 from modules.core.kms import READ_ACTIONS, WRITE_ACTIONS, DataKey, KeyService
 from modules.core.naming import Naming
-from modules.core.refs import FunctionRef, ServiceRefs, TableRef
+from modules.core.refs import FunctionRef, RestApiRef, ServiceRefs, TableRef
+from modules.data.tables import TableProps, encrypted_table
 from modules.front_door.names import AuthNames
 
 #: The request header that carries the key. API Gateway matches header names case-insensitively.
@@ -120,11 +114,17 @@ def gateway_responses(usage_plan: UsagePlanConfig) -> tuple[GatewayResponseSpec,
 
 
 class FrontDoor(Construct):
-    """API keys, the REQUEST authorizer, the usage plan and JSON gateway responses for ``refs.api``.
+    """API keys, the REQUEST authorizer, the usage plan and JSON gateway responses for ``api``.
 
     Works on the demo API and on an existing one: it only needs the REST API id,
-    stage and execution ARN. Attach the authorizer to the demo API's protected
-    routes with ``DemoApi.use_authorizer(authorizer_id=front_door.authorizer.id, ...)``.
+    stage and execution ARN. The demo API builds it (through the stack's factory) as soon as
+    its REST API exists and puts its protected routes behind ``authorizer_id``; the
+    deployment follows ``deployment_dependencies`` and redeploys when ``deployment_marker`` changes.
+
+    api: the REST API and stage (the usage plan's stage). code: where the authorizer's package is.
+    function_props: how the authorizer function runs (memory, concurrency: ``AuthConfig``;
+        runtime, timeout, tracing: the API's).
+    deletion_protection: the keys and rate-limits tables refuse deletion. Default: off.
 
     The tables, secrets, the authorizer's log group and environment are encrypted
     with ``data_key``.
@@ -141,38 +141,52 @@ class FrontDoor(Construct):
         id: str,
         *,
         config: AuthConfig,
-        refs: ServiceRefs,
+        api: RestApiRef,
         code: CodeLocation,
-        function_config: ApiConfig,
+        function_props: FunctionProps,
         naming: Naming,
-        log_retention_days: int,
         data_key: DataKey,
+        deletion_protection: bool = False,
     ) -> None:
         super().__init__(scope, id)
         self.names = AuthNames.for_prefix(naming.prefix)
-        self.keys_table = DynamodbTable(
-            self,
-            "keys-table",
-            name=self.names.keys_table,
-            billing_mode="PAY_PER_REQUEST",
-            hash_key="key_id",
-            attribute=[DynamodbTableAttribute(name="key_id", type="S")],
-            point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
-            server_side_encryption=DynamodbTableServerSideEncryption(enabled=True, kms_key_arn=data_key.arn),
-        )
-        self.rate_limits_table = DynamodbTable(
-            self,
-            "rate-limits-table",
-            name=self.names.rate_limits_table,
-            billing_mode="PAY_PER_REQUEST",
-            hash_key="counter_id",
-            attribute=[DynamodbTableAttribute(name="counter_id", type="S")],
-            # Counters are per hour; TTL removes them a day after their window.
-            ttl=DynamodbTableTtl(attribute_name="expires_at", enabled=True),
-            point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
-            server_side_encryption=DynamodbTableServerSideEncryption(enabled=True, kms_key_arn=data_key.arn),
+        self._tables(data_key, deletion_protection)
+        self._secrets(data_key)
+        self._authorizer(api, code, function_props, naming, data_key)
+        self._usage_plan(config.usage_plan, api)
+        self._gateway_responses(config.usage_plan, api)
+        function = self.authorizer_function.function
+        self.function_refs = (FunctionRef(role="authorizer", function_name=function.function_name, arn=function.arn),)
+        self.table_refs = (
+            TableRef(role="api_keys", name=self.keys_table.name, arn=self.keys_table.arn),
+            TableRef(role="rate_limits", name=self.rate_limits_table.name, arn=self.rate_limits_table.arn),
         )
 
+    def _tables(self, data_key: DataKey, deletion_protection: bool) -> None:
+        self.keys_table = encrypted_table(
+            self,
+            "keys-table",
+            props=TableProps(
+                name=self.names.keys_table,
+                hash_key="key_id",
+                kms_key_arn=data_key.arn,
+                deletion_protection=deletion_protection,
+            ),
+        )
+        self.rate_limits_table = encrypted_table(
+            self,
+            "rate-limits-table",
+            props=TableProps(
+                name=self.names.rate_limits_table,
+                hash_key="counter_id",
+                kms_key_arn=data_key.arn,
+                deletion_protection=deletion_protection,
+                # Counters are per hour; TTL removes them a day after their window.
+                ttl_attribute="expires_at",
+            ),
+        )
+
+    def _secrets(self, data_key: DataKey) -> None:
         # The pepper is generated by AWS at apply time: it reaches state, never the synthesized JSON.
         self.pepper_secret = SecretsmanagerSecret(
             self,
@@ -199,38 +213,36 @@ class FrontDoor(Construct):
             kms_key_id=data_key.arn,
         )
 
+    def _authorizer(
+        self, api: RestApiRef, code: CodeLocation, props: FunctionProps, naming: Naming, data_key: DataKey
+    ) -> None:
         self.authorizer_function = PythonFunction(
             self,
             "authorizer-function",
-            function_name=self.names.authorizer_function,
-            role_name=naming.name("authorizer", "lambda", kind="iam_role"),
-            handler="functions.authorizer.handler",
-            description="AgenticAI: API-key REQUEST authorizer with per-key hourly limits",
-            code=code,
-            config=dataclasses.replace(
-                function_config,
-                memory_mb=config.authorizer_memory_mb,
-                reserved_concurrency=config.authorizer_reserved_concurrency,
+            code=FunctionCode(
+                function_name=self.names.authorizer_function,
+                role_name=naming.name("authorizer", "lambda", kind="iam_role"),
+                handler="functions.authorizer.handler",
+                description="AgenticAI: API-key REQUEST authorizer with per-key hourly limits",
+                code=code,
+                environment={
+                    "API_KEYS_TABLE": self.keys_table.name,
+                    "RATE_LIMITS_TABLE": self.rate_limits_table.name,
+                    "PEPPER_SECRET_ID": self.pepper_secret.arn,
+                },
+                permissions=(
+                    grant_table_items(self.keys_table.arn, get=True, update=True),
+                    grant_table_items(self.rate_limits_table.arn, update=True),
+                    grant_read_secret(self.pepper_secret.arn),
+                    # Both tables are written (UpdateItem); the pepper is only read.
+                    data_key.use(WRITE_ACTIONS, via=(KeyService.DYNAMODB,)),
+                    data_key.use(READ_ACTIONS, via=(KeyService.SECRETS_MANAGER,)),
+                ),
             ),
-            log_retention_days=log_retention_days,
-            environment={
-                "API_KEYS_TABLE": self.keys_table.name,
-                "RATE_LIMITS_TABLE": self.rate_limits_table.name,
-                "PEPPER_SECRET_ID": self.pepper_secret.arn,
-            },
-            permissions=(
-                Permission(("dynamodb:GetItem", "dynamodb:UpdateItem"), (self.keys_table.arn,)),
-                Permission(("dynamodb:UpdateItem",), (self.rate_limits_table.arn,)),
-                Permission(("secretsmanager:GetSecretValue",), (self.pepper_secret.arn,)),
-                # Both tables are written (UpdateItem); the pepper is only read.
-                data_key.use(WRITE_ACTIONS, via=(KeyService.DYNAMODB,)),
-                data_key.use(READ_ACTIONS, via=(KeyService.SECRETS_MANAGER,)),
-            ),
+            props=props,
             data_key=data_key,
         )
         function = self.authorizer_function.function
-
-        api = refs.api
         self.authorizer = ApiGatewayAuthorizer(
             self,
             "authorizer",
@@ -251,7 +263,7 @@ class FrontDoor(Construct):
             source_arn=f"{api.execution_arn}/authorizers/{self.authorizer.id}",
         )
 
-        plan = config.usage_plan
+    def _usage_plan(self, plan: UsagePlanConfig, api: RestApiRef) -> None:
         self.usage_plan = ApiGatewayUsagePlan(
             self,
             "usage-plan",
@@ -267,6 +279,7 @@ class FrontDoor(Construct):
             quota_settings=ApiGatewayUsagePlanQuotaSettings(limit=plan.quota_limit, period=plan.quota_period.value),
         )
 
+    def _gateway_responses(self, plan: UsagePlanConfig, api: RestApiRef) -> None:
         self.gateway_responses: dict[str, ApiGatewayGatewayResponse] = {}
         for spec in gateway_responses(plan):
             headers = {"Content-Type": "application/json", "Cache-Control": "no-store", **dict(spec.headers)}
@@ -279,16 +292,20 @@ class FrontDoor(Construct):
                 response_templates={"application/json": spec.template()},
                 response_parameters={f"gatewayresponse.header.{k}": f"'{v}'" for k, v in headers.items()},
             )
-
         #: Changes whenever what API Gateway serves from the front door changes (a redeployment trigger).
         self.deployment_marker = hashlib.sha256(
             repr((gateway_responses(plan), API_KEY_HEADER, "REQUEST", 0)).encode()
         ).hexdigest()
-        self.function_refs = (FunctionRef(role="authorizer", function_name=function.function_name, arn=function.arn),)
-        self.table_refs = (
-            TableRef(role="api_keys", name=self.keys_table.name, arn=self.keys_table.arn),
-            TableRef(role="rate_limits", name=self.rate_limits_table.name, arn=self.rate_limits_table.arn),
-        )
+
+    @property
+    def authorizer_id(self) -> str:
+        """The authorizer protected methods use (``ApiAuthorization``)."""
+        return self.authorizer.id
+
+    @property
+    def deployment_dependencies(self) -> tuple[ApiGatewayGatewayResponse, ...]:
+        """The gateway responses: a deployment must follow them (``ApiAuthorization``)."""
+        return tuple(self.gateway_responses.values())
 
     def extend(self, refs: ServiceRefs) -> ServiceRefs:
         """``refs`` plus the authorizer function and the keys/rate-limit tables."""

@@ -24,14 +24,13 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
-from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
 from environments.config.monitoring import MonitoringConfig, Severity
+from modules.core.kms import CustomerManagedKey, KeyProps
 from modules.core.naming import Naming
 from modules.monitoring.alarm_factory import AlarmTopics
 
@@ -75,43 +74,25 @@ class AlertTopics(Construct):
     ) -> None:
         super().__init__(scope, id)
         account = DataAwsCallerIdentity(self, "account", provider=provider).account_id
-        key_policy = DataAwsIamPolicyDocument(
+        self.kms_key = CustomerManagedKey(
             self,
-            "key-policy",
-            provider=provider,
-            statement=[
-                DataAwsIamPolicyDocumentStatement(
-                    sid="AccountAdministersKey",
-                    actions=["kms:*"],
-                    resources=["*"],
-                    principals=[
-                        DataAwsIamPolicyDocumentStatementPrincipals(
-                            type="AWS", identifiers=[f"arn:aws:iam::{account}:root"]
-                        )
-                    ],
+            props=KeyProps(
+                description=f"Encrypts the {naming.prefix} {purpose} SNS topics",
+                admin_principal_arn=f"arn:aws:iam::{account}:root",
+                alias_name=f"alias/{naming.name(purpose)}",
+                statements=(
+                    DataAwsIamPolicyDocumentStatement(
+                        sid="AlertPublishersUseKey",
+                        actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                        resources=["*"],
+                        principals=[
+                            DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=list(PUBLISHERS))
+                        ],
+                    ),
                 ),
-                DataAwsIamPolicyDocumentStatement(
-                    sid="AlertPublishersUseKey",
-                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                    resources=["*"],
-                    principals=[
-                        DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=list(PUBLISHERS))
-                    ],
-                ),
-            ],
-        )
-        self.kms_key = KmsKey(
-            self,
-            "key",
-            description=f"Encrypts the {naming.prefix} {purpose} SNS topics",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=key_policy.json,
+            ),
             provider=provider,
-        )
-        KmsAlias(
-            self, "alias", name=f"alias/{naming.name(purpose)}", target_key_id=self.kms_key.key_id, provider=provider
-        )
+        ).key
         self.topics: dict[Severity, SnsTopic] = {}
         self.subscriptions: list[SnsTopicSubscription] = []
         for severity in severities:

@@ -12,9 +12,7 @@ Secrets Manager secret in ``API_KEY_SECRET_ID`` and reads the value on every run
 from __future__ import annotations
 
 import hashlib
-import io
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,9 +36,11 @@ from cdktf_cdktf_provider_aws.synthetics_canary import (
 )
 from constructs import Construct
 
-from environments.config import BackupConfig, CanaryConfig
+from environments.config import CanaryConfig
+from modules.core.iam import grant_read_secret
 from modules.core.kms import READ_ACTIONS, DataKey, KeyService
 from modules.core.naming import Naming
+from modules.core.packaging import deterministic_zip, write_content_addressed
 from modules.core.refs import BucketRef, RestApiRef
 from modules.data.backups import BucketProtection
 
@@ -56,8 +56,6 @@ MEMORY_MB = 960
 #: Artifacts go under this prefix; the role may write nowhere else.
 ARTIFACT_PREFIX = "runs"
 
-_FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)
-
 
 @dataclass(frozen=True)
 class CanaryPackage:
@@ -69,28 +67,15 @@ class CanaryPackage:
 
 def canary_zip_bytes(source_dir: Path) -> bytes:
     """The zip of :data:`CANARY_FILES` under ``nodejs/node_modules/``: same files, same bytes."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name in sorted(CANARY_FILES):
-            info = zipfile.ZipInfo(f"{HANDLER_DIR}/{name}", date_time=_FIXED_DATE_TIME)
-            info.external_attr = 0o100644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            archive.writestr(info, (Path(source_dir) / name).read_bytes(), compresslevel=9)
-    return buffer.getvalue()
+    return deterministic_zip(
+        (f"{HANDLER_DIR}/{name}", (Path(source_dir) / name).read_bytes()) for name in sorted(CANARY_FILES)
+    )
 
 
 def package_canary(source_dir: Path, out_dir: Path | None = None) -> CanaryPackage:
     """Write the canary zip, named by its hash, to ``out_dir`` (default: a temp cache) atomically."""
-    data = canary_zip_bytes(source_dir)
-    digest = hashlib.sha256(data).hexdigest()
     out_dir = Path(out_dir) if out_dir else Path(tempfile.gettempdir()) / "agenticai-canary-packages"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"canary-{digest}.zip"
-    if not path.is_file() or path.read_bytes() != data:
-        tmp = path.with_suffix(f".{id(data)}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+    path, digest = write_content_addressed(canary_zip_bytes(source_dir), out_dir, name_prefix="canary-")
     return CanaryPackage(path=path, sha256_hex=digest)
 
 
@@ -114,6 +99,9 @@ class ApiCanary(Construct):
     ``data_key`` (``modules.core.kms.DataKey``) encrypts that secret; the role may
     decrypt with it through Secrets Manager only.
 
+    abort_incomplete_multipart_upload_days: incomplete uploads to the artifact bucket are deleted after
+        this many days. Default: 7 (the environments pass ``BackupConfig.abort_incomplete_multipart_upload_days``).
+
     Attributes: ``canary`` (its ``name`` is what the canary alarm's ``CanaryName``
     dimension uses), ``name``, ``artifact_bucket``, ``role``, ``api_key_secret``,
     ``alarm_period_seconds`` (one run per period).
@@ -125,13 +113,20 @@ class ApiCanary(Construct):
         id: str,
         *,
         config: CanaryConfig,
-        backups: BackupConfig,
+        abort_incomplete_multipart_upload_days: int = 7,
         naming: Naming,
         api: RestApiRef,
         package: CanaryPackage,
         api_key_secret: SecretsmanagerSecret | None = None,
         data_key: DataKey,
     ) -> None:
+        if isinstance(abort_incomplete_multipart_upload_days, bool) or not (
+            isinstance(abort_incomplete_multipart_upload_days, int) and abort_incomplete_multipart_upload_days >= 1
+        ):
+            raise ValueError(
+                "ApiCanary.abort_incomplete_multipart_upload_days: "
+                f"got {abort_incomplete_multipart_upload_days!r}; allowed: an integer >= 1"
+            )
         super().__init__(scope, id)
         self.config = config
         self.name = canary_name(naming)
@@ -154,7 +149,7 @@ class ApiCanary(Construct):
             "artifacts-protection",
             bucket=BucketRef(role="canary-artifacts", name=self.artifact_bucket.id, arn=self.artifact_bucket.arn),
             noncurrent_version_expiration_days=1,
-            abort_incomplete_multipart_upload_days=backups.abort_incomplete_multipart_upload_days,
+            abort_incomplete_multipart_upload_days=abort_incomplete_multipart_upload_days,
             current_version_expiration_days=config.artifact_retention_days,
         )
 
@@ -247,7 +242,7 @@ class ApiCanary(Construct):
                         )
                     ],
                 ),
-                allow("ReadApiKey", ["secretsmanager:GetSecretValue"], [self.api_key_secret.arn]),
+                grant_read_secret(self.api_key_secret.arn).statement("ReadApiKey"),
                 data_key.use(READ_ACTIONS, via=(KeyService.SECRETS_MANAGER,)).statement("DecryptApiKey"),
             ],
         )
