@@ -58,6 +58,11 @@ class EnvironmentAlarms:
 
 def collect(envs: Sequence[str] = ENVIRONMENTS) -> list[EnvironmentAlarms]:
     """Build every environment's stack and read the alarm specs it creates."""
+    return collect_configs([load(name) for name in envs])
+
+
+def collect_configs(configs: Sequence[EnvironmentConfig]) -> list[EnvironmentAlarms]:
+    """Build one stack per config (its ``extra_alarms`` included) and read the alarm specs it creates."""
     from cdktf import App
 
     from modules.stack import AgenticAiStack
@@ -66,9 +71,8 @@ def collect(envs: Sequence[str] = ENVIRONMENTS) -> list[EnvironmentAlarms]:
     # App() creates its output directory even without a synth: keep it out of the project.
     with tempfile.TemporaryDirectory(prefix="runbook-") as outdir:
         app = App(outdir=outdir, stack_traces=False)
-        for name in envs:
-            config = load(name)
-            stack = AgenticAiStack(app, name, config=config)
+        for config in configs:
+            stack = AgenticAiStack(app, config.name, config=config)
             found.append(EnvironmentAlarms(config, {spec.key: spec for spec in stack.monitoring.specs}))
     return found
 
@@ -160,8 +164,12 @@ def _section(key: str, environments: Sequence[EnvironmentAlarms]) -> list[str]:
     lines += ["", "**Threshold and window.**", ""]
     for env in environments:
         lines.append(f"- {env.config.name}: {_threshold(env.specs.get(key))}")
-    lines += ["", "**First three things to check.**", ""]
-    lines += [f"{n}. {check}" for n, check in enumerate(spec.checks, 1)]
+    if len(spec.checks) == 3:
+        lines += ["", "**First three things to check.**", ""]
+        lines += [f"{n}. {check}" for n, check in enumerate(spec.checks, 1)]
+    else:  # an environment's extra alarm: its config's `runbook` text
+        lines += ["", "**What to do.**", ""]
+        lines += [f"{n}. {check}" for n, check in enumerate(spec.checks, 1)]
     links = " · ".join(f"[{e.config.name}]({e.dashboard_url})" for e in environments if key in e.specs)
     logs = " · ".join(f"[{e.config.name}]({e.logs_url})" for e in environments if key in e.specs)
     lines += ["", f"Dashboard: {links}. Logs: {logs}."]

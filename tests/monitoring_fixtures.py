@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from environments.config.monitoring import MonitoringConfig
+from environments.config.monitoring import MonitoringConfig, Severity
 from modules.core.naming import Naming
 from modules.core.refs import FunctionRef, QueueRef, RestApiRef, ServiceRefs, TableRef
-from modules.monitoring.alarms import CanaryMetrics, WafMetrics
+from modules.monitoring.metrics import CanaryMetrics, WafMetrics
 from tests.synth import Synthesized, synth_scope
 
 NAMING = Naming("agenticai-test")
 REGION = "us-west-2"
 WAF = WafMetrics("agenticai-test-waf", ("agenticai-test-rate-limit", "agenticai-test-common"))
-CANARY = CanaryMetrics("agenticai-test-api", run_interval_seconds=300)
+CANARY = CanaryMetrics("agenticai-test-api", run_interval_seconds=300, consecutive_failed_runs=2)
 
 REFS = ServiceRefs(
     api=RestApiRef(
@@ -79,4 +77,45 @@ def synth_monitoring(
 
 def emulator_config() -> MonitoringConfig:
     """CONFIG with the emulator switches of environments/local.py."""
-    return replace(CONFIG, composite_alarms_enabled=False, budget_enabled=False, anomaly_monitor_enabled=False)
+    return CONFIG.replace(composite_alarms_enabled=False, budget_enabled=False, anomaly_monitor_enabled=False)
+
+
+def extra_alarm(**overrides):
+    """One ``monitoring.extra_alarms`` entry: a custom application metric with its own runbook action."""
+    from environments.config.extensions import ExtraAlarm, MetricQuery
+
+    values = dict(
+        key="orders-failed",
+        description="Orders failing at checkout",
+        severity=Severity.CRITICAL,
+        metric=MetricQuery(
+            namespace="AgenticAI/App",
+            metric_name="OrdersFailed",
+            dimensions=(("Service", "checkout"),),
+            statistic="Sum",
+        ),
+        comparison=">=",
+        threshold=5,
+        evaluation_periods=3,
+        datapoints_to_alarm=2,
+        runbook="Check the checkout service's payment provider status page, then its log group.",
+    )
+    values.update(overrides)
+    return ExtraAlarm(**values)
+
+
+def extra_widget(**overrides):
+    """One ``monitoring.extra_widgets`` entry: two custom metrics, the second with its own period."""
+    from environments.config.extensions import ExtraWidget, MetricQuery
+
+    values = dict(
+        title="Checkout",
+        metrics=(
+            MetricQuery(namespace="AgenticAI/App", metric_name="OrdersPlaced", label="orders placed"),
+            MetricQuery(namespace="AgenticAI/App", metric_name="OrdersFailed", period_seconds=60),
+        ),
+        width=8,
+        height=4,
+    )
+    values.update(overrides)
+    return ExtraWidget(**values)

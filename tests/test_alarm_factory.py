@@ -20,6 +20,7 @@ from modules.monitoring.alarm_factory import (
     Metric,
     TreatMissingData,
 )
+from tests.support.rejects import rejects
 from tests.synth import synth_scope
 
 TOPICS = AlarmTopics({s: f"arn:aws:sns:us-east-1:123456789012:{s.value}" for s in Severity})
@@ -58,18 +59,12 @@ def synth_specs(*specs: AlarmSpec, actions_enabled: bool = True, composites=()):
     return synth_scope(build)
 
 
-def rejects(match: str, build) -> AlarmSpecError:
-    with pytest.raises(AlarmSpecError, match=match) as info:
-        build()
-    return info.value
-
-
 # ----------------------------------------------------------------------------- validation
 
 
 def test_rejects_negative_threshold() -> None:
     error = rejects(r"^alarm 'api-5xx': threshold: got -1; allowed: a number >= 0$", lambda: spec(threshold=-1))
-    assert error.alarm == "api-5xx"
+    assert isinstance(error, AlarmSpecError) and error.alarm == "api-5xx"
 
 
 def test_rejects_datapoints_to_alarm_above_evaluation_periods() -> None:
@@ -143,8 +138,14 @@ def test_rejects_more_than_ten_metrics_in_math() -> None:
     rejects(r"metrics: got 11; allowed: at most 10 metrics", lambda: spec(metric=MathExpression("m0", metrics, "x")))
 
 
-def test_rejects_spec_without_three_checks() -> None:
-    rejects(r"checks: got \('one',\); allowed: a tuple of exactly three", lambda: spec(checks=("one",)))
+def test_rejects_spec_without_checks() -> None:
+    rejects(r"checks: got \(\); allowed: a tuple of 1 to 3 non-empty strings", lambda: spec(checks=()))
+
+
+def test_rejects_more_than_three_checks() -> None:
+    rejects(
+        r"checks: got \('1', '2', '3', '4'\); allowed: a tuple of 1 to 3", lambda: spec(checks=("1", "2", "3", "4"))
+    )
 
 
 def test_rejects_duplicate_alarm_key() -> None:
@@ -267,3 +268,21 @@ def test_rejects_metric_math_with_mixed_periods() -> None:
 
 def test_comparison_symbols() -> None:
     assert [c.symbol for c in ComparisonOperator] == [">", ">=", "<", "<="]
+
+
+def test_comparison_from_symbol() -> None:
+    assert ComparisonOperator.from_symbol(">=") is ComparisonOperator.GREATER_THAN_OR_EQUAL
+    with pytest.raises(ValueError, match=r"^comparison: got '=>'; allowed: >, >=, <, <=$"):
+        ComparisonOperator.from_symbol("=>")
+
+
+def test_metric_with_id_and_period_keep_the_definition() -> None:
+    metric = Metric("AWS/Lambda", "Errors", "Sum", {"FunctionName": "f"})
+    renamed = metric.with_id("errors0").with_period(3600)
+    assert (renamed.id, renamed.period_seconds) == ("errors0", 3600)
+    assert (renamed.namespace, renamed.metric_name, dict(renamed.dimensions)) == (
+        "AWS/Lambda",
+        "Errors",
+        {"FunctionName": "f"},
+    )
+    assert (metric.id, metric.period_seconds) == ("m1", 300)

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from environments import ENVIRONMENTS, load
 from environments.config.monitoring import AlarmThresholds, MonitoringConfig, Severity
 from modules.monitoring.alarm_factory import AlarmSpec
-from modules.monitoring.alarms import build_alarm_specs
-from tests.monitoring_fixtures import CANARY, CONFIG, REFS, REGION, WAF, synth_monitoring
+from modules.monitoring.alarms import build_alarm_specs, extra_alarm_specs
+from tests.monitoring_fixtures import (
+    CANARY,
+    CONFIG,
+    REFS,
+    REGION,
+    WAF,
+    extra_alarm,
+    extra_widget,
+    synth_monitoring,
+)
+from tests.support.rejects import rejects
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +195,13 @@ def test_waf_blocked_spike(stack) -> None:
     assert a["alarm_actions"] == [topic(Severity.INFO)]
 
 
+def test_canary_alarm_counts_the_configured_consecutive_failed_runs() -> None:
+    specs = build_alarm_specs(CONFIG, REFS, region=REGION, canary=replace(CANARY, consecutive_failed_runs=3))
+    canary = next(s for s in specs if s.key == "canary-success")
+    assert (canary.evaluation_periods, canary.datapoints_to_alarm) == (3, 3)
+    assert canary.window_seconds == 3 * CANARY.run_interval_seconds
+
+
 def test_canary_success_below_100_for_two_runs(stack) -> None:
     a = alarm(stack, "canary-success")
     assert (a["namespace"], a["metric_name"], a["statistic"]) == ("CloudWatchSynthetics", "SuccessPercent", "Average")
@@ -228,11 +246,82 @@ def test_every_alarm_has_description_runbook_link_and_deliberate_missing_data(st
 
 
 def test_actions_disabled_by_config() -> None:
-    from dataclasses import replace
-
-    stack, _ = synth_monitoring(replace(CONFIG, actions_enabled=False))
+    stack, _ = synth_monitoring(CONFIG.replace(actions_enabled=False))
     for type_ in ("aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm"):
         assert {a["actions_enabled"] for a in stack.resources(type_)} == {False}
+
+
+# ----------------------------------------------------------------------------- extension point: extra_alarms
+
+
+@pytest.fixture(scope="module")
+def extended():
+    return synth_monitoring(CONFIG.replace(extra_alarms=(extra_alarm(),), extra_widgets=(extra_widget(),)))
+
+
+def test_extra_alarm_goes_through_the_factory(extended) -> None:
+    stack, monitoring = extended
+    a = alarm(stack, "orders-failed")
+    assert (a["namespace"], a["metric_name"], a["statistic"], a["period"]) == (
+        "AgenticAI/App",
+        "OrdersFailed",
+        "Sum",
+        300,
+    )
+    assert a["dimensions"] == {"Service": "checkout"}
+    assert (a["threshold"], a["comparison_operator"]) == (5, "GreaterThanOrEqualToThreshold")
+    assert (a["evaluation_periods"], a["datapoints_to_alarm"], a["treat_missing_data"]) == (3, 2, "notBreaching")
+    assert a["alarm_actions"] == a["ok_actions"] == [topic(Severity.CRITICAL)]
+    assert a["alarm_description"].startswith("[CRITICAL] Orders failing at checkout: >= 5 over 15 minutes (2 of 3")
+    assert a["alarm_description"].endswith(f"Runbook: {CONFIG.runbook_url}#orders-failed")
+    spec = next(s for s in monitoring.specs if s.key == "orders-failed")
+    assert spec.checks == (extra_alarm().runbook,)
+
+
+def test_extra_alarm_is_counted_and_on_the_status_widget(extended, monitored) -> None:
+    stack, monitoring = extended
+    metric_specs = [s for s in monitoring.specs if isinstance(s, AlarmSpec)]
+    built_in = [s for s in monitored[1].specs if isinstance(s, AlarmSpec)]
+    assert stack.count("aws_cloudwatch_metric_alarm") == len(metric_specs) == len(built_in) + 1
+    overview = stack.resource("aws_cloudwatch_dashboard", dashboard_name="agenticai-test-overview")
+    status = next(w for w in json.loads(overview["dashboard_body"])["widgets"] if w["type"] == "alarm")
+    alarms = stack.document["resource"]["aws_cloudwatch_metric_alarm"]
+    key = next(k for k, v in alarms.items() if v["alarm_name"] == "agenticai-test-orders-failed")
+    assert f"${{aws_cloudwatch_metric_alarm.{key}.arn}}" in status["properties"]["alarms"]
+
+
+def test_rejects_extra_alarm_with_a_built_in_key() -> None:
+    rejects(
+        r"^monitoring.extra_alarms\[0\].key: got 'api-5xx'; "
+        r"allowed: a key no other alarm uses \(a built-in alarm is 'api-5xx'\)$",
+        lambda: synth_monitoring(CONFIG.replace(extra_alarms=(extra_alarm(key="api-5xx"),))),
+    )
+
+
+def test_rejects_extra_alarm_with_the_billing_key() -> None:
+    rejects(
+        r"extra_alarms\[0\].key: got 'billing-estimated-charges'",
+        lambda: synth_monitoring(CONFIG.replace(extra_alarms=(extra_alarm(key="billing-estimated-charges"),))),
+    )
+
+
+def test_rejects_two_extra_alarms_with_one_key() -> None:
+    rejects(
+        r"extra_alarms\[1\].key: got 'orders-failed'.*another extra alarm",
+        lambda: extra_alarm_specs((extra_alarm(), extra_alarm()), taken_keys=()),
+    )
+
+
+def test_rejects_extra_alarm_whose_window_is_longer_than_a_day() -> None:
+    # Each field is valid on its own (the config accepts it); CloudWatch's one-day window is the factory's rule.
+    from environments.config.extensions import MetricQuery
+
+    hourly = MetricQuery(namespace="AgenticAI/App", metric_name="OrdersFailed", period_seconds=3600)
+    bad = extra_alarm(metric=hourly, evaluation_periods=25, datapoints_to_alarm=None)
+    rejects(
+        r"^alarm 'orders-failed': evaluation_periods: got 25; allowed: period x evaluation_periods <= 86400 s$",
+        lambda: extra_alarm_specs((bad,), taken_keys=()),
+    )
 
 
 # ----------------------------------------------------------------------------- the environments' stacks

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from environments import ENVIRONMENTS, load
@@ -55,11 +53,11 @@ def test_anomaly_monitor_alerts_the_cost_topic(stack) -> None:
 
 
 def test_switches_turn_budget_and_anomaly_monitor_off() -> None:
-    stack, monitoring = synth_monitoring(replace(CONFIG, budget_enabled=False, anomaly_monitor_enabled=False))
+    stack, monitoring = synth_monitoring(CONFIG.replace(budget_enabled=False, anomaly_monitor_enabled=False))
     assert stack.count("aws_budgets_budget") == 0
     assert stack.count("aws_ce_anomaly_monitor") == 0
     assert monitoring.cost_budget is None
-    only_budget, _ = synth_monitoring(replace(CONFIG, anomaly_monitor_enabled=False))
+    only_budget, _ = synth_monitoring(CONFIG.replace(anomaly_monitor_enabled=False))
     assert only_budget.count("aws_budgets_budget") == 1
     assert only_budget.count("aws_ce_anomaly_subscription") == 0
 

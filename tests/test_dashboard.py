@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from environments import ENVIRONMENTS, load
+from modules.monitoring.alarm_factory import Metric
 from modules.monitoring.dashboard import (
     AlarmStatusWidget,
     DashboardBody,
     DashboardError,
-    GraphMetric,
+    GraphLine,
     GraphWidget,
     Placement,
     TextWidget,
+    extra_widgets_layout,
     seed_layout,
 )
-from tests.monitoring_fixtures import CANARY, REFS, REGION, WAF, synth_monitoring
+from tests.monitoring_fixtures import CANARY, CONFIG, REFS, REGION, WAF, extra_widget, synth_monitoring
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +141,7 @@ def test_environment_dashboard_references_its_resources(env: str, stacks) -> Non
 
 
 def graph(title: str, x: int, y: int = 0, width: int = 12, height: int = 6) -> GraphWidget:
-    return GraphWidget(title, Placement(x, y, width, height), REGION, (GraphMetric("AWS/X", "M", "Sum", "m"),))
+    return GraphWidget(title, Placement(x, y, width, height), REGION, (GraphLine(Metric("AWS/X", "M", "Sum"), "m"),))
 
 
 def test_rejects_widget_past_column_24() -> None:
@@ -158,7 +161,7 @@ def test_rejects_overlapping_widgets() -> None:
 
 def test_rejects_unknown_statistic_in_a_graph() -> None:
     with pytest.raises(ValueError, match=r"statistic: got 'avg'; allowed: one of SampleCount"):
-        GraphMetric("AWS/X", "M", "avg", "label")
+        GraphLine(Metric("AWS/X", "M", "avg"), "label")
 
 
 def test_rejects_empty_alarm_widget() -> None:
@@ -176,7 +179,7 @@ def test_rejects_dimension_value_that_is_not_a_stack_resource(monkeypatch: pytes
         "Old",
         Placement(0, 30, 12),
         REGION,
-        (GraphMetric("AWS/Lambda", "Errors", "Sum", "old", {"FunctionName": "agenticai-test-old"}),),
+        (GraphLine(Metric("AWS/Lambda", "Errors", "Sum", {"FunctionName": "agenticai-test-old"}), "old"),),
     )
 
     def with_stale_widget(*args, **kwargs) -> DashboardBody:
@@ -194,3 +197,73 @@ def test_text_widget_serialises() -> None:
     assert DashboardBody((text,)).to_json() == (
         '{"widgets":[{"type":"text","x":0,"y":0,"width":24,"height":2,"properties":{"markdown":"hello"}}]}'
     )
+
+
+def test_rejects_colour_that_is_not_rgb_hex() -> None:
+    with pytest.raises(DashboardError, match=r"^widget 'errors': color: got 'red'; allowed: a #rrggbb colour"):
+        GraphLine(Metric("AWS/X", "M", "Sum"), "errors", color="red")
+
+
+def test_graph_line_draws_the_catalogue_metric_with_its_display_options() -> None:
+    line = GraphLine(Metric("AWS/X", "M", "p95", {"A": "a"}), "m p95", right_axis=True, color="#d62728")
+    assert line.to_json() == [
+        "AWS/X",
+        "M",
+        "A",
+        "a",
+        {"stat": "p95", "label": "m p95", "yAxis": "right", "color": "#d62728"},
+    ]
+
+
+# ----------------------------------------------------------------------------- extension point: extra_widgets
+
+
+def test_extra_widget_is_placed_after_the_built_in_widgets() -> None:
+    stack, monitoring = synth_monitoring(CONFIG.replace(extra_widgets=(extra_widget(),)))
+    overview = stack.resource("aws_cloudwatch_dashboard", dashboard_name="agenticai-test-overview")
+    widgets = json.loads(overview["dashboard_body"])["widgets"]
+    titles = [w["properties"].get("title") for w in widgets]
+    assert titles == ["API Gateway", "Lambda", "DynamoDB", "SQS", "WAF", "Canary", "Alarms", "Checkout"]
+    checkout = widgets[-1]
+    assert (checkout["x"], checkout["y"], checkout["width"], checkout["height"]) == (0, 24, 8, 4)
+    assert checkout["properties"]["period"] == 300 and checkout["properties"]["region"] == REGION
+    assert checkout["properties"]["metrics"] == [
+        ["AgenticAI/App", "OrdersPlaced", {"stat": "Sum", "label": "orders placed"}],
+        ["AgenticAI/App", "OrdersFailed", {"stat": "Sum", "label": "OrdersFailed", "period": 60}],
+    ]
+    assert monitoring.dashboard.body.widgets[-1].title == "Checkout"
+
+
+def test_extra_widgets_fill_rows_left_to_right() -> None:
+    widgets = (extra_widget(width=16, height=6), extra_widget(title="Two", width=8), extra_widget(title="Three"))
+    placed = extra_widgets_layout(widgets, region=REGION, below_row=24)
+    assert [(w.placement.x, w.placement.y) for w in placed] == [(0, 24), (16, 24), (0, 30)]
+
+
+def test_rejects_extra_widget_outside_the_grid() -> None:
+    # The config bounds width too; the grid check is the dashboard's own guarantee.
+    too_wide = SimpleNamespace(title="Too wide", metrics=extra_widget().metrics, width=25, height=6)
+    with pytest.raises(DashboardError, match=r"^widget 'Too wide': width: got 25; allowed: 1 to 24 columns$"):
+        DashboardBody(extra_widgets_layout((too_wide,), region=REGION, below_row=0))
+
+
+def test_extra_widget_dimensions_may_name_any_resource() -> None:
+    # A custom namespace's dimension values are not the stack's resources, and that is allowed.
+    from environments.config.extensions import MetricQuery
+
+    query = MetricQuery(namespace="AgenticAI/App", metric_name="OrdersPlaced", dimensions=(("Service", "checkout"),))
+    stack, _ = synth_monitoring(CONFIG.replace(extra_widgets=(extra_widget(metrics=(query,)),)))
+    overview = stack.resource("aws_cloudwatch_dashboard", dashboard_name="agenticai-test-overview")
+    checkout = json.loads(overview["dashboard_body"])["widgets"][-1]
+    assert checkout["properties"]["metrics"] == [
+        ["AgenticAI/App", "OrdersPlaced", "Service", "checkout", {"stat": "Sum", "label": "OrdersPlaced"}]
+    ]
+
+
+def test_alarms_and_graphs_read_one_metric_definition(monitored) -> None:
+    # The catalogue defines Lambda Errors once: the error-rate alarm and the Lambda graph use the same metric.
+    _, monitoring = monitored
+    alarm_errors = next(s for s in monitoring.specs if s.key == "lambda-error-rate-projects").metric.metrics[0]
+    graph_lines = next(w for w in monitoring.dashboard.body.widgets if w.title == "Lambda").metrics
+    graph_errors = next(line.metric for line in graph_lines if line.label == "projects errors")
+    assert graph_errors == alarm_errors

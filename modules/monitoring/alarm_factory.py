@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from cdktf import TerraformProvider
@@ -43,6 +43,8 @@ DESCRIPTION_LIMIT = 1024
 SILENT_MARKER = "Actions: none by design."
 #: A metric alarm may read at most 10 metrics in its metric math.
 MAX_MATH_METRICS = 10
+#: At most three first checks per alarm: the runbook section stays short enough to read during an incident.
+MAX_CHECKS = 3
 _KEY = re.compile(r"[a-z0-9][a-z0-9-]*")
 _QUERY_ID = re.compile(r"[a-z][a-zA-Z0-9_]*")
 
@@ -64,6 +66,14 @@ class ComparisonOperator(enum.Enum):
     @property
     def symbol(self) -> str:
         return _SYMBOLS[self]
+
+    @classmethod
+    def from_symbol(cls, symbol: str) -> ComparisonOperator:
+        """``">="`` -> ``GREATER_THAN_OR_EQUAL`` (the form environment files use)."""
+        for operator, text in _SYMBOLS.items():
+            if text == symbol:
+                return operator
+        raise ValueError(f"comparison: got {symbol!r}; allowed: {', '.join(_SYMBOLS.values())}")
 
 
 _SYMBOLS = {
@@ -105,7 +115,10 @@ def _check_period(alarm: str, field_: str, value: object) -> None:
 
 @dataclass(frozen=True)
 class Metric:
-    """One CloudWatch metric and how to aggregate it.
+    """One CloudWatch metric and how to aggregate it: the one metric type of alarms and graphs.
+
+    Build them from the catalogue (``modules.monitoring.metrics``), not by hand, so each metric's
+    namespace, name and dimensions are written once.
 
     dimensions: dimension name -> value (a literal or a Terraform reference from ``ServiceRefs``).
     statistic: ``Sum``, ``Average``, ``Maximum``... or a percentile such as ``p95``.
@@ -122,6 +135,14 @@ class Metric:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dimensions", MappingProxyType(dict(self.dimensions)))
+
+    def with_id(self, id: str) -> Metric:
+        """The same metric under another metric-math id."""
+        return replace(self, id=id)
+
+    def with_period(self, period_seconds: int) -> Metric:
+        """The same metric aggregated over another period."""
+        return replace(self, period_seconds=period_seconds)
 
     def validate(self, alarm: str, *, in_math: bool = False) -> None:
         check_statistic(alarm, "statistic", self.statistic, in_math=in_math)
@@ -181,7 +202,8 @@ class AlarmSpec:
     unit: how the threshold reads in the runbook (``%``, ``ms``, ``requests``, ``USD``...).
     evaluation_periods, datapoints_to_alarm: "M of N"; Default: 1 of 1.
     treat_missing_data: required; no default (a deliberate choice per alarm).
-    checks: the first three things an operator should check.
+    checks: what an operator should check first, in order: three steps for the built-in alarms,
+        one action for an environment's ``extra_alarms``.
     notify: send alarm/OK actions. Default: on; SLO windows combined by a composite turn it off.
     """
 
@@ -194,7 +216,7 @@ class AlarmSpec:
     comparison: ComparisonOperator
     unit: str
     treat_missing_data: TreatMissingData
-    checks: tuple[str, str, str]
+    checks: tuple[str, ...]
     evaluation_periods: int = 1
     datapoints_to_alarm: int | None = None
     notify: bool = True
@@ -236,8 +258,8 @@ class AlarmSpec:
                 self.evaluation_periods,
                 f"period x evaluation_periods <= {MAX_ALARM_WINDOW_SECONDS} s",
             )
-        if not (isinstance(self.checks, tuple) and len(self.checks) == 3 and all(self.checks)):
-            raise AlarmSpecError(key, "checks", self.checks, "a tuple of exactly three non-empty strings")
+        if not (isinstance(self.checks, tuple) and 1 <= len(self.checks) <= MAX_CHECKS and all(self.checks)):
+            raise AlarmSpecError(key, "checks", self.checks, f"a tuple of 1 to {MAX_CHECKS} non-empty strings")
 
     @property
     def window_seconds(self) -> int:
@@ -246,7 +268,7 @@ class AlarmSpec:
     @property
     def condition(self) -> str:
         """``> 5 %`` style text for descriptions and the runbook."""
-        return f"{self.comparison.symbol} {self.threshold:g} {self.unit}"
+        return f"{self.comparison.symbol} {self.threshold:g} {self.unit}".rstrip()
 
 
 @dataclass(frozen=True)
@@ -340,7 +362,13 @@ class AlarmFactory(Construct):
         if spec.datapoints_to_alarm:
             condition += f" ({spec.datapoints_to_alarm} of {spec.evaluation_periods} periods)"
         actions = self._actions(spec, spec.notify)
-        common = dict(
+        metric = spec.metric
+        # One metric: its fields on the alarm. Metric math: metric_query, and the single-metric fields unset.
+        single = metric if isinstance(metric, Metric) else None
+        percentile = single is not None and _PERCENTILE.fullmatch(single.statistic) is not None
+        alarm = CloudwatchMetricAlarm(
+            self,
+            spec.key,
             alarm_name=self.alarm_name(spec.key),
             alarm_description=self.description(spec, condition),
             comparison_operator=spec.comparison.value,
@@ -352,42 +380,14 @@ class AlarmFactory(Construct):
             alarm_actions=actions,
             ok_actions=actions,
             provider=self.provider,
+            namespace=single.namespace if single else None,
+            metric_name=single.metric_name if single else None,
+            dimensions=(dict(single.dimensions) or None) if single else None,
+            period=single.period_seconds if single else None,
+            statistic=single.statistic if single and not percentile else None,
+            extended_statistic=single.statistic if single and percentile else None,
+            metric_query=_metric_queries(metric) if isinstance(metric, MathExpression) else None,
         )
-        metric = spec.metric
-        if isinstance(metric, Metric):
-            percentile = _PERCENTILE.fullmatch(metric.statistic) is not None
-            alarm = CloudwatchMetricAlarm(
-                self,
-                spec.key,
-                namespace=metric.namespace,
-                metric_name=metric.metric_name,
-                dimensions=dict(metric.dimensions) or None,
-                period=metric.period_seconds,
-                statistic=None if percentile else metric.statistic,
-                extended_statistic=metric.statistic if percentile else None,
-                **common,
-            )
-        else:
-            queries = [
-                CloudwatchMetricAlarmMetricQuery(
-                    id=m.id,
-                    return_data=False,
-                    metric=CloudwatchMetricAlarmMetricQueryMetric(
-                        namespace=m.namespace,
-                        metric_name=m.metric_name,
-                        dimensions=dict(m.dimensions) or None,
-                        period=m.period_seconds,
-                        stat=m.statistic,
-                    ),
-                )
-                for m in metric.metrics
-            ]
-            queries.append(
-                CloudwatchMetricAlarmMetricQuery(
-                    id="e1", expression=metric.expression, label=metric.label, return_data=True
-                )
-            )
-            alarm = CloudwatchMetricAlarm(self, spec.key, metric_query=queries, **common)
         self.alarms[spec.key] = alarm
         self.specs.append(spec)
         return alarm
@@ -420,6 +420,26 @@ class AlarmFactory(Construct):
         self.alarms[spec.key] = alarm
         self.specs.append(spec)
         return alarm
+
+
+def _metric_queries(math: MathExpression) -> list[CloudwatchMetricAlarmMetricQuery]:
+    """The metrics of ``math`` (not returned) and the expression (the alarm's value)."""
+    queries = [
+        CloudwatchMetricAlarmMetricQuery(
+            id=m.id,
+            return_data=False,
+            metric=CloudwatchMetricAlarmMetricQueryMetric(
+                namespace=m.namespace,
+                metric_name=m.metric_name,
+                dimensions=dict(m.dimensions) or None,
+                period=m.period_seconds,
+                stat=m.statistic,
+            ),
+        )
+        for m in math.metrics
+    ]
+    result = CloudwatchMetricAlarmMetricQuery(id="e1", expression=math.expression, label=math.label, return_data=True)
+    return [*queries, result]
 
 
 def duration_text(seconds: int) -> str:

@@ -17,69 +17,48 @@ Choices that apply to every alarm below:
 * ``treat_missing_data`` is chosen per alarm: "no data" means "no traffic" for error, throttle
   and latency metrics (notBreaching), "keep the last state" for the sparse billing metric
   (ignore), and "the canary stopped running" for the canary (breaching).
+
+Every metric comes from the catalogue (``modules.monitoring.metrics``). An environment's own
+alarms (``monitoring.extra_alarms``) become specs in :func:`extra_alarm_specs` and go through
+the same factory as the built-in ones.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 
+from environments.config.base import ConfigError
 from environments.config.monitoring import MonitoringConfig, Severity
 from modules.core.refs import FunctionRef, QueueRef, ServiceRefs, TableRef
-from modules.monitoring.alarm_factory import (
-    AlarmSpec,
-    ComparisonOperator,
-    MathExpression,
-    Metric,
-    TreatMissingData,
+from modules.monitoring.alarm_factory import AlarmSpec, ComparisonOperator, MathExpression, TreatMissingData
+from modules.monitoring.metrics import (
+    ApiGatewayMetrics,
+    BillingMetrics,
+    CanaryMetrics,
+    DynamoDbMetrics,
+    LambdaMetrics,
+    SqsMetrics,
+    WafMetrics,
+    metric_from_query,
 )
+
+if TYPE_CHECKING:
+    from environments.config.extensions import ExtraAlarm
+
+# WafMetrics and CanaryMetrics are re-exported: the WAF construct and the stack import them from here.
+__all__ = ["CanaryMetrics", "WafMetrics", "billing_alarm", "build_alarm_specs", "extra_alarm_specs", "role_key"]
 
 #: The function role whose errors lock every caller out; alarmed on any error, not on a rate.
 AUTHORIZER_ROLE = "authorizer"
-FIVE_MINUTES = 300
-#: EstimatedCharges is published a few times a day; 6 h periods always hold a datapoint.
-BILLING_PERIOD_SECONDS = 21_600
 
 GT = ComparisonOperator.GREATER_THAN
 NO_TRAFFIC = TreatMissingData.NOT_BREACHING
 
 
-@dataclass(frozen=True)
-class WafMetrics:
-    """The regional web ACL to alarm on and chart (given by the WAF construct).
-
-    web_acl_name: the web ACL's name (the ``WebACL`` dimension of AWS/WAFV2 metrics).
-    rule_metric_names: each rule's ``metric_name`` (the ``Rule`` dimension), charted per rule.
-        Default: none (only the ACL-wide ``ALL`` series is charted).
-    """
-
-    web_acl_name: str
-    rule_metric_names: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class CanaryMetrics:
-    """The Synthetics canary to alarm on and chart (given by the canary construct).
-
-    canary_name: the canary's name (the ``CanaryName`` dimension of CloudWatchSynthetics metrics).
-    run_interval_seconds: how often it runs; the alarm's period, so "2 periods" means "2 runs".
-        Default: 300 s (every 5 minutes).
-    """
-
-    canary_name: str
-    run_interval_seconds: int = 300
-
-
 def role_key(role: str) -> str:
     """A role as it appears in alarm keys: ``api_keys`` -> ``api-keys``."""
     return role.replace("_", "-").lower()
-
-
-def lambda_dims(function: FunctionRef) -> dict[str, str]:
-    return {"FunctionName": function.function_name}
-
-
-def api_dims(refs: ServiceRefs) -> dict[str, str]:
-    return {"ApiName": refs.api.name, "Stage": refs.api.stage_name}
 
 
 def build_alarm_specs(
@@ -115,10 +94,7 @@ def build_alarm_specs(
 
 def api_alarms(config: MonitoringConfig, refs: ServiceRefs) -> tuple[AlarmSpec, ...]:
     t = config.thresholds
-    dims = api_dims(refs)
-
-    def api_metric(name: str, statistic: str, id: str = "m1") -> Metric:
-        return Metric("AWS/ApiGateway", name, statistic, dims, FIVE_MINUTES, id)
+    api = ApiGatewayMetrics(refs.api)
 
     return (
         AlarmSpec(
@@ -126,7 +102,7 @@ def api_alarms(config: MonitoringConfig, refs: ServiceRefs) -> tuple[AlarmSpec, 
             title="API 5XX errors",
             summary="The API returned server errors: callers saw failures the API caused.",
             severity=Severity.CRITICAL,
-            metric=api_metric("5XXError", "Sum"),
+            metric=api.server_errors(),
             threshold=t.api_5xx_count,
             comparison=GT,
             unit="errors",
@@ -144,7 +120,7 @@ def api_alarms(config: MonitoringConfig, refs: ServiceRefs) -> tuple[AlarmSpec, 
             severity=Severity.WARNING,
             metric=MathExpression(
                 "100 * client_errors / requests",
-                (api_metric("4XXError", "Sum", "client_errors"), api_metric("Count", "Sum", "requests")),
+                (api.client_errors(), api.requests()),
                 "4XX responses (% of requests)",
             ),
             threshold=t.api_4xx_rate_percent,
@@ -162,7 +138,7 @@ def api_alarms(config: MonitoringConfig, refs: ServiceRefs) -> tuple[AlarmSpec, 
             title="API latency p95",
             summary="The slowest 5 % of requests are slower than the latency objective.",
             severity=Severity.WARNING,
-            metric=api_metric("Latency", "p95"),
+            metric=api.latency("p95"),
             threshold=t.api_latency_p95_ms,
             comparison=GT,
             unit="ms",
@@ -177,7 +153,7 @@ def api_alarms(config: MonitoringConfig, refs: ServiceRefs) -> tuple[AlarmSpec, 
 
 
 def lambda_error_rate(function: FunctionRef, threshold_percent: float) -> AlarmSpec:
-    dims = lambda_dims(function)
+    metrics = LambdaMetrics(function)
     return AlarmSpec(
         key=f"lambda-error-rate-{role_key(function.role)}",
         title=f"Lambda error rate ({function.role})",
@@ -185,10 +161,7 @@ def lambda_error_rate(function: FunctionRef, threshold_percent: float) -> AlarmS
         severity=Severity.CRITICAL,
         metric=MathExpression(
             "100 * errors / invocations",
-            (
-                Metric("AWS/Lambda", "Errors", "Sum", dims, FIVE_MINUTES, "errors"),
-                Metric("AWS/Lambda", "Invocations", "Sum", dims, FIVE_MINUTES, "invocations"),
-            ),
+            (metrics.errors(), metrics.invocations()),
             "Errors (% of invocations)",
         ),
         threshold=threshold_percent,
@@ -209,7 +182,7 @@ def lambda_duration(function: FunctionRef, threshold_ms: float) -> AlarmSpec:
         title=f"Lambda duration p99 ({function.role})",
         summary=f"1 % of the {function.role} function's invocations run longer than the limit (p99).",
         severity=Severity.WARNING,
-        metric=Metric("AWS/Lambda", "Duration", "p99", lambda_dims(function), FIVE_MINUTES),
+        metric=LambdaMetrics(function).duration("p99"),
         threshold=threshold_ms,
         comparison=GT,
         unit="ms",
@@ -228,7 +201,7 @@ def lambda_throttles(function: FunctionRef, threshold: float) -> AlarmSpec:
         title=f"Lambda throttles ({function.role})",
         summary=f"Invocations of the {function.role} function were rejected for lack of concurrency.",
         severity=Severity.WARNING,
-        metric=Metric("AWS/Lambda", "Throttles", "Sum", lambda_dims(function), FIVE_MINUTES),
+        metric=LambdaMetrics(function).throttles(),
         threshold=threshold,
         comparison=GT,
         unit="throttles",
@@ -247,7 +220,7 @@ def authorizer_errors(function: FunctionRef, threshold: float) -> AlarmSpec:
         title="Authorizer errors",
         summary="The Lambda authorizer failed; API Gateway answers 500 to every caller it could not authorize.",
         severity=Severity.CRITICAL,
-        metric=Metric("AWS/Lambda", "Errors", "Sum", lambda_dims(function), FIVE_MINUTES),
+        metric=LambdaMetrics(function).errors(),
         threshold=threshold,
         comparison=GT,
         unit="errors",
@@ -261,7 +234,7 @@ def authorizer_errors(function: FunctionRef, threshold: float) -> AlarmSpec:
 
 
 def dynamodb_throttles(table: TableRef, threshold: float) -> AlarmSpec:
-    dims = {"TableName": table.name}
+    metrics = DynamoDbMetrics(table)
     return AlarmSpec(
         key=f"dynamodb-throttles-{role_key(table.role)}",
         title=f"DynamoDB throttled requests ({table.role})",
@@ -272,10 +245,7 @@ def dynamodb_throttles(table: TableRef, threshold: float) -> AlarmSpec:
         severity=Severity.WARNING,
         metric=MathExpression(
             "FILL(reads, 0) + FILL(writes, 0)",
-            (
-                Metric("AWS/DynamoDB", "ReadThrottleEvents", "Sum", dims, FIVE_MINUTES, "reads"),
-                Metric("AWS/DynamoDB", "WriteThrottleEvents", "Sum", dims, FIVE_MINUTES, "writes"),
-            ),
+            (metrics.read_throttle_events(), metrics.write_throttle_events()),
             "Throttle events",
         ),
         threshold=threshold,
@@ -296,7 +266,7 @@ def queue_age(queue: QueueRef, threshold_seconds: float) -> AlarmSpec:
         title=f"SQS age of oldest message ({queue.role})",
         summary=f"Messages wait too long in the {queue.role} queue: its consumer is slow, failing or stopped.",
         severity=Severity.WARNING,
-        metric=Metric("AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", {"QueueName": queue.name}, FIVE_MINUTES),
+        metric=SqsMetrics(queue).oldest_message_age(),
         threshold=threshold_seconds,
         comparison=GT,
         unit="seconds",
@@ -315,9 +285,7 @@ def dlq_depth(queue: QueueRef, threshold: float) -> AlarmSpec:
         title=f"Dead-letter queue not empty ({queue.role})",
         summary=f"Messages failed every retry and were moved to {queue.role}; that work is not done.",
         severity=Severity.WARNING,
-        metric=Metric(
-            "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", {"QueueName": queue.name}, FIVE_MINUTES
-        ),
+        metric=SqsMetrics(queue).visible_messages(),
         threshold=threshold,
         comparison=GT,
         unit="messages",
@@ -336,13 +304,7 @@ def waf_blocked_spike(waf: WafMetrics, *, region: str, threshold: float) -> Alar
         title="WAF blocked-request spike",
         summary="The web ACL blocked an unusual number of requests: an attack, a scanner or a false positive.",
         severity=Severity.INFO,
-        metric=Metric(
-            "AWS/WAFV2",
-            "BlockedRequests",
-            "Sum",
-            {"WebACL": waf.web_acl_name, "Region": region, "Rule": "ALL"},
-            FIVE_MINUTES,
-        ),
+        metric=waf.blocked_requests(region=region),
         threshold=threshold,
         comparison=GT,
         unit="requests",
@@ -361,18 +323,13 @@ def canary_success(canary: CanaryMetrics) -> AlarmSpec:
         title="Canary success below 100 %",
         summary="The synthetic check of the public API failed on consecutive runs: users likely see it too.",
         severity=Severity.CRITICAL,
-        metric=Metric(
-            "CloudWatchSynthetics",
-            "SuccessPercent",
-            "Average",
-            {"CanaryName": canary.canary_name},
-            canary.run_interval_seconds,
-        ),
+        metric=canary.success_percent(),
         threshold=100,
         comparison=ComparisonOperator.LESS_THAN,
         unit="%",
-        evaluation_periods=2,
-        datapoints_to_alarm=2,
+        # One period per run (config canary.alarm_consecutive_failed_runs): N failed runs in a row.
+        evaluation_periods=canary.consecutive_failed_runs,
+        datapoints_to_alarm=canary.consecutive_failed_runs,
         # A canary that stopped running is itself an outage of our monitoring.
         treat_missing_data=TreatMissingData.BREACHING,
         checks=(
@@ -393,7 +350,7 @@ def billing_alarm(config: MonitoringConfig) -> AlarmSpec:
             f"the ${config.monthly_budget_usd:g} budget. Needs billing alerts enabled in the account."
         ),
         severity=Severity.WARNING,
-        metric=Metric("AWS/Billing", "EstimatedCharges", "Maximum", {"Currency": "USD"}, BILLING_PERIOD_SECONDS),
+        metric=BillingMetrics().estimated_charges(),
         threshold=config.billing_threshold_usd,
         comparison=GT,
         unit="USD",
@@ -404,4 +361,44 @@ def billing_alarm(config: MonitoringConfig) -> AlarmSpec:
             "Request volume on the dashboard: abuse (WAF, usage plans) or organic growth?",
             "Log ingestion and retention, Lambda duration x memory, DynamoDB capacity mode.",
         ),
+    )
+
+
+def extra_alarm_specs(extras: Sequence[ExtraAlarm], *, taken_keys: Collection[str]) -> tuple[AlarmSpec, ...]:
+    """An environment's ``monitoring.extra_alarms`` as specs, for the same factory as the built-in alarms.
+
+    taken_keys: the keys of the built-in alarms (regional, SLO, billing); an extra alarm may not reuse
+    one, since the key is the alarm name, the Terraform address and the runbook anchor.
+    """
+    specs: list[AlarmSpec] = []
+    seen = set(taken_keys)
+    for index, extra in enumerate(extras):
+        if extra.key in seen:
+            owner = "another extra alarm" if extra.key in {s.key for s in specs} else "a built-in alarm"
+            allowed = f"a key no other alarm uses ({owner} is {extra.key!r})"
+            raise ConfigError(f"monitoring.extra_alarms[{index}].key", extra.key, allowed)
+        seen.add(extra.key)
+        specs.append(extra_alarm_spec(extra, index=index))
+    return tuple(specs)
+
+
+def extra_alarm_spec(extra: ExtraAlarm, *, index: int = 0) -> AlarmSpec:
+    """One ``ExtraAlarm`` as a spec: its description is the title, its ``runbook`` text the one check."""
+    metric = metric_from_query(extra.metric)
+    return AlarmSpec(
+        key=extra.key,
+        title=extra.description,
+        summary=(
+            f"An alarm of this environment (monitoring.extra_alarms[{index}]) on "
+            f"{metric.namespace} {metric.metric_name} ({metric.statistic})."
+        ),
+        severity=extra.severity,
+        metric=metric,
+        threshold=extra.threshold,
+        comparison=ComparisonOperator.from_symbol(extra.comparison),
+        unit="",
+        treat_missing_data=TreatMissingData(extra.treat_missing_data),
+        checks=(extra.runbook,),
+        evaluation_periods=extra.evaluation_periods,
+        datapoints_to_alarm=extra.datapoints_to_alarm,
     )

@@ -6,6 +6,10 @@ Layout (24-column grid, the seed's 2x2 on top)::
     y=6   | DynamoDB (12x6)             | SQS (12x6)               |
     y=12  | WAF (12x6, if a web ACL)    | Canary (12x6, if one)    |
     y=18  | Alarm status (24x6)                                    |
+    y=24  | the environment's ``monitoring.extra_widgets``, left to right, wrapping at 24 columns |
+
+Every line on a graph is a catalogue metric (``modules.monitoring.metrics``) with display options
+(:class:`GraphLine`): the dashboard and the alarms read the same metric definitions.
 
 :class:`DashboardBody` checks at construction that every widget fits the grid and that no two
 overlap; :class:`Dashboard` additionally checks that every metric dimension value is one of the
@@ -16,10 +20,10 @@ fails the synth instead of drawing an empty graph.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from constructs import Construct
@@ -27,12 +31,24 @@ from constructs import Construct
 from environments.config.base import ConfigError
 from modules.core.naming import Naming
 from modules.core.refs import ServiceRefs
-from modules.monitoring.alarm_factory import check_statistic
-from modules.monitoring.alarms import CanaryMetrics, WafMetrics, api_dims, lambda_dims
+from modules.monitoring.alarm_factory import Metric, check_statistic
+from modules.monitoring.metrics import (
+    ApiGatewayMetrics,
+    CanaryMetrics,
+    DynamoDbMetrics,
+    LambdaMetrics,
+    SqsMetrics,
+    WafMetrics,
+    metric_from_query,
+)
+
+if TYPE_CHECKING:
+    from environments.config.extensions import ExtraWidget
 
 GRID_COLUMNS = 24
 #: CloudWatch's alarm status widget shows at most 100 alarms.
 MAX_STATUS_ALARMS = 100
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class DashboardError(ConfigError):
@@ -43,26 +59,42 @@ class DashboardError(ConfigError):
 
 
 @dataclass(frozen=True)
-class GraphMetric:
-    """One line on a graph: a metric, its statistic, a label and the axis it is drawn on."""
+class GraphLine:
+    """One line on a graph: a catalogue :class:`Metric` plus how it is drawn.
 
-    namespace: str
-    metric_name: str
-    statistic: str
+    The metric's statistic is drawn; its period is the widget's unless ``period_seconds`` is set.
+
+    label: the legend text.
+    right_axis: draw on the right y axis (milliseconds next to counts). Default: the left axis.
+    color: ``#rrggbb``. Default: CloudWatch picks one from its palette.
+    period_seconds: this line's aggregation period. Default: the widget's period.
+    """
+
+    metric: Metric
     label: str
-    dimensions: Mapping[str, str] = field(default_factory=dict)
     right_axis: bool = False
+    color: str | None = None
+    period_seconds: int | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "dimensions", MappingProxyType(dict(self.dimensions)))
-        check_statistic(self.label, "statistic", self.statistic, in_math=False)
+        check_statistic(self.label, "statistic", self.metric.statistic, in_math=False)
+        if self.color is not None and _COLOR.fullmatch(self.color) is None:
+            raise DashboardError(self.label, "color", self.color, "a #rrggbb colour such as #d62728")
+
+    @property
+    def dimensions(self) -> Mapping[str, str]:
+        return self.metric.dimensions
 
     def to_json(self) -> list[Any]:
-        options: dict[str, Any] = {"stat": self.statistic, "label": self.label}
+        options: dict[str, Any] = {"stat": self.metric.statistic, "label": self.label}
         if self.right_axis:
             options["yAxis"] = "right"
-        pairs = [item for pair in self.dimensions.items() for item in pair]
-        return [self.namespace, self.metric_name, *pairs, options]
+        if self.color is not None:
+            options["color"] = self.color
+        if self.period_seconds is not None:
+            options["period"] = self.period_seconds
+        pairs = [item for pair in self.metric.dimensions.items() for item in pair]
+        return [self.metric.namespace, self.metric.metric_name, *pairs, options]
 
 
 @dataclass(frozen=True)
@@ -82,7 +114,7 @@ class GraphWidget:
     title: str
     placement: Placement
     region: str
-    metrics: tuple[GraphMetric, ...]
+    metrics: tuple[GraphLine, ...]
     period_seconds: int = 300
 
     def validate(self) -> None:
@@ -193,38 +225,34 @@ def seed_layout(
     canary: CanaryMetrics | None = None,
 ) -> DashboardBody:
     """The seed's 2x2 dashboard, then WAF and canary rows, then the alarm status widget."""
-    api = api_dims(refs)
-
-    def api_metric(name: str, stat: str, label: str, right: bool = False) -> GraphMetric:
-        return GraphMetric("AWS/ApiGateway", name, stat, label, api, right)
-
-    lambda_metrics: list[GraphMetric] = []
+    api = ApiGatewayMetrics(refs.api)
+    lambda_lines: list[GraphLine] = []
     for function in refs.functions:
-        dims = lambda_dims(function)
+        fn = LambdaMetrics(function)
         role = function.role
-        lambda_metrics += [
-            GraphMetric("AWS/Lambda", "Invocations", "Sum", f"{role} invocations", dims),
-            GraphMetric("AWS/Lambda", "Errors", "Sum", f"{role} errors", dims),
-            GraphMetric("AWS/Lambda", "Throttles", "Sum", f"{role} throttles", dims),
-            GraphMetric("AWS/Lambda", "ConcurrentExecutions", "Maximum", f"{role} concurrent", dims),
-            GraphMetric("AWS/Lambda", "Duration", "p50", f"{role} duration p50 (ms)", dims, True),
-            GraphMetric("AWS/Lambda", "Duration", "p95", f"{role} duration p95 (ms)", dims, True),
+        lambda_lines += [
+            GraphLine(fn.invocations(), f"{role} invocations"),
+            GraphLine(fn.errors(), f"{role} errors"),
+            GraphLine(fn.throttles(), f"{role} throttles"),
+            GraphLine(fn.concurrent_executions(), f"{role} concurrent"),
+            GraphLine(fn.duration("p50"), f"{role} duration p50 (ms)", right_axis=True),
+            GraphLine(fn.duration("p95"), f"{role} duration p95 (ms)", right_axis=True),
         ]
-    table_metrics: list[GraphMetric] = []
+    table_lines: list[GraphLine] = []
     for table in refs.tables:
-        dims = {"TableName": table.name}
-        table_metrics += [
-            GraphMetric("AWS/DynamoDB", "ConsumedReadCapacityUnits", "Sum", f"{table.role} read units", dims),
-            GraphMetric("AWS/DynamoDB", "ConsumedWriteCapacityUnits", "Sum", f"{table.role} write units", dims),
-            GraphMetric("AWS/DynamoDB", "ReadThrottleEvents", "Sum", f"{table.role} read throttles", dims, True),
-            GraphMetric("AWS/DynamoDB", "WriteThrottleEvents", "Sum", f"{table.role} write throttles", dims, True),
+        db = DynamoDbMetrics(table)
+        table_lines += [
+            GraphLine(db.consumed_read_capacity(), f"{table.role} read units"),
+            GraphLine(db.consumed_write_capacity(), f"{table.role} write units"),
+            GraphLine(db.read_throttle_events(), f"{table.role} read throttles", right_axis=True),
+            GraphLine(db.write_throttle_events(), f"{table.role} write throttles", right_axis=True),
         ]
-    queue_metrics: list[GraphMetric] = []
+    queue_lines: list[GraphLine] = []
     for queue in refs.queues:
-        dims = {"QueueName": queue.name}
-        queue_metrics += [
-            GraphMetric("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", f"{queue.role} visible", dims),
-            GraphMetric("AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", f"{queue.role} oldest (s)", dims, True),
+        sqs = SqsMetrics(queue)
+        queue_lines += [
+            GraphLine(sqs.visible_messages(), f"{queue.role} visible"),
+            GraphLine(sqs.oldest_message_age(), f"{queue.role} oldest (s)", right_axis=True),
         ]
     widgets: list[Widget] = [
         GraphWidget(
@@ -232,40 +260,39 @@ def seed_layout(
             Placement(0, 0, 12),
             region,
             (
-                api_metric("Count", "Sum", "requests"),
-                api_metric("4XXError", "Sum", "4XX"),
-                api_metric("5XXError", "Sum", "5XX"),
-                api_metric("Latency", "p50", "latency p50 (ms)", True),
-                api_metric("Latency", "p95", "latency p95 (ms)", True),
-                api_metric("IntegrationLatency", "p95", "integration latency p95 (ms)", True),
+                GraphLine(api.requests(), "requests"),
+                GraphLine(api.client_errors(), "4XX"),
+                GraphLine(api.server_errors(), "5XX"),
+                GraphLine(api.latency("p50"), "latency p50 (ms)", right_axis=True),
+                GraphLine(api.latency("p95"), "latency p95 (ms)", right_axis=True),
+                GraphLine(api.integration_latency("p95"), "integration latency p95 (ms)", right_axis=True),
             ),
         ),
-        _graph_or_note("Lambda", Placement(12, 0, 12), region, lambda_metrics),
-        _graph_or_note("DynamoDB", Placement(0, 6, 12), region, table_metrics),
-        _graph_or_note("SQS", Placement(12, 6, 12), region, queue_metrics),
+        _graph_or_note("Lambda", Placement(12, 0, 12), region, lambda_lines),
+        _graph_or_note("DynamoDB", Placement(0, 6, 12), region, table_lines),
+        _graph_or_note("SQS", Placement(12, 6, 12), region, queue_lines),
     ]
     row = 12
     if waf is not None or canary is not None:
         if waf is not None:
-            waf_metrics = [
-                GraphMetric("AWS/WAFV2", name, "Sum", f"{label} (all rules)", _waf_dims(waf, region, "ALL"))
-                for name, label in (("AllowedRequests", "allowed"), ("BlockedRequests", "blocked"))
+            waf_lines = [
+                GraphLine(waf.allowed_requests(region=region), "allowed (all rules)"),
+                GraphLine(waf.blocked_requests(region=region), "blocked (all rules)"),
             ]
-            waf_metrics += [
-                GraphMetric("AWS/WAFV2", "BlockedRequests", "Sum", f"blocked by {rule}", _waf_dims(waf, region, rule))
+            waf_lines += [
+                GraphLine(waf.blocked_requests(region=region, rule=rule), f"blocked by {rule}")
                 for rule in waf.rule_metric_names
             ]
-            widgets.append(GraphWidget("WAF", Placement(0, row, 12), region, tuple(waf_metrics)))
+            widgets.append(GraphWidget("WAF", Placement(0, row, 12), region, tuple(waf_lines)))
         if canary is not None:
-            dims = {"CanaryName": canary.canary_name}
             widgets.append(
                 GraphWidget(
                     "Canary",
                     Placement(12, row, 12),
                     region,
                     (
-                        GraphMetric("CloudWatchSynthetics", "SuccessPercent", "Average", "success (%)", dims),
-                        GraphMetric("CloudWatchSynthetics", "Duration", "Average", "duration (ms)", dims, True),
+                        GraphLine(canary.success_percent(), "success (%)"),
+                        GraphLine(canary.duration(), "duration (ms)", right_axis=True),
                     ),
                     period_seconds=canary.run_interval_seconds,
                 )
@@ -277,13 +304,40 @@ def seed_layout(
     return DashboardBody(tuple(widgets))
 
 
-def _waf_dims(waf: WafMetrics, region: str, rule: str) -> dict[str, str]:
-    return {"WebACL": waf.web_acl_name, "Region": region, "Rule": rule}
+def extra_widgets_layout(extras: Sequence[ExtraWidget], *, region: str, below_row: int) -> tuple[GraphWidget, ...]:
+    """An environment's ``monitoring.extra_widgets`` as graphs under the built-in widgets.
+
+    Placed in order, left to right from row ``below_row``, starting a new row when the next widget
+    does not fit in the 24 columns. A widget's period is its first metric's; a metric with another
+    period keeps its own (``GraphLine.period_seconds``).
+    """
+    placed: list[GraphWidget] = []
+    x, y, row_height = 0, below_row, 0
+    for extra in extras:
+        if x > 0 and x + extra.width > GRID_COLUMNS:
+            x, y, row_height = 0, y + row_height, 0
+        period = extra.metrics[0].period_seconds if extra.metrics else 300
+        lines = tuple(
+            GraphLine(
+                metric_from_query(query),
+                query.label or query.metric_name,
+                period_seconds=None if query.period_seconds == period else query.period_seconds,
+            )
+            for query in extra.metrics
+        )
+        placed.append(GraphWidget(extra.title, Placement(x, y, extra.width, extra.height), region, lines, period))
+        x += extra.width
+        row_height = max(row_height, extra.height)
+    return tuple(placed)
 
 
-def _graph_or_note(title: str, placement: Placement, region: str, metrics: list[GraphMetric]) -> Widget:
-    if metrics:
-        return GraphWidget(title, placement, region, tuple(metrics))
+def _bottom(body: DashboardBody) -> int:
+    return max((w.placement.y + w.placement.height for w in body.widgets), default=0)
+
+
+def _graph_or_note(title: str, placement: Placement, region: str, lines: list[GraphLine]) -> Widget:
+    if lines:
+        return GraphWidget(title, placement, region, tuple(lines))
     return TextWidget(title, placement, f"### {title}\nNo {title} resources in this stack's ServiceRefs.")
 
 
@@ -306,6 +360,9 @@ class Dashboard(Construct):
     refs: the API's resources (metric dimensions). region: the stack's region (widgets need it).
     alarm_arns: alarms for the status widget. Default: none (no status widget).
     waf, canary: add the WAF and canary row when given. Default: no row.
+    extra_widgets: the environment's own graphs (config ``monitoring.extra_widgets``), placed under
+        the built-in widgets. Their dimensions are not checked against the stack's resources: they
+        may chart any metric (an application's custom namespace). Default: none.
 
     Attributes: ``body`` (the typed DashboardBody), ``dashboard`` (the resource), ``name``.
     """
@@ -321,13 +378,16 @@ class Dashboard(Construct):
         alarm_arns: Iterable[str] = (),
         waf: WafMetrics | None = None,
         canary: CanaryMetrics | None = None,
+        extra_widgets: Sequence[ExtraWidget] = (),
     ) -> None:
         super().__init__(scope, id)
-        self.body = seed_layout(refs, region=region, alarm_arns=alarm_arns, waf=waf, canary=canary)
+        built_in = seed_layout(refs, region=region, alarm_arns=alarm_arns, waf=waf, canary=canary)
         allowed = known_dimension_values(refs, region=region, waf=waf, canary=canary)
-        unknown = self.body.dimension_values() - allowed
+        unknown = built_in.dimension_values() - allowed
         if unknown:
             raise DashboardError("dashboard", "dimension values", sorted(unknown), "names of this stack's resources")
+        extras = extra_widgets_layout(extra_widgets, region=region, below_row=_bottom(built_in))
+        self.body = DashboardBody((*built_in.widgets, *extras)) if extras else built_in
         self.name = naming.name("overview")
         self.dashboard = CloudwatchDashboard(
             self, "dashboard", dashboard_name=self.name, dashboard_body=self.body.to_json()

@@ -5,12 +5,18 @@ Wiring only; each concern lives in its own module:
 * ``alerting.AlertTopics``: KMS-encrypted SNS topics per severity, twice: in the stack's region
   (service alarms) and in us-east-1 (``cost`` topics: billing alarm, budget, anomalies; an
   alarm can only notify a topic in its own region and billing metrics exist only in us-east-1).
+* ``metrics``: the metric catalogue (one factory per service) that alarms, SLOs and the dashboard read.
 * ``alarms`` + ``slo``: the catalogue of alarm specs; ``alarm_factory.AlarmFactory`` creates them.
 * ``dashboard.Dashboard`` and ``budgets.CostBudget``.
 
+Extension points (per environment, no code change): ``config.extra_alarms`` become specs created by
+the same factory after the built-in alarms (naming, runbook link, severity routing), and appear on
+the alarm status widget and in the runbook; ``config.extra_widgets`` are placed on the dashboard
+under the built-in widgets.
+
 Optional inputs from other constructs: ``waf`` (a :class:`WafMetrics`) adds the WAF
 blocked-spike alarm and the WAF graph; ``canary`` (a :class:`CanaryMetrics`) adds the
-canary alarm (SuccessPercent < 100 for 2 runs) and the canary graph.
+canary alarm (SuccessPercent < 100 for ``consecutive_failed_runs`` runs) and the canary graph.
 """
 
 from __future__ import annotations
@@ -22,10 +28,11 @@ from environments.config.monitoring import MonitoringConfig, Severity
 from modules.core.naming import Naming
 from modules.core.refs import ServiceRefs
 from modules.monitoring.alarm_factory import AlarmFactory, AlarmSpec, CompositeAlarmSpec
-from modules.monitoring.alarms import CanaryMetrics, WafMetrics, billing_alarm, build_alarm_specs
+from modules.monitoring.alarms import billing_alarm, build_alarm_specs, extra_alarm_specs
 from modules.monitoring.alerting import AlertTopics
 from modules.monitoring.budgets import CostBudget
 from modules.monitoring.dashboard import Dashboard
+from modules.monitoring.metrics import CanaryMetrics, WafMetrics
 from modules.monitoring.slo import build_slo_specs
 
 __all__ = ["CanaryMetrics", "Monitoring", "WafMetrics"]
@@ -69,10 +76,23 @@ class Monitoring(Construct):
             severities=(Severity.WARNING, Severity.CRITICAL),
             provider=billing_provider,
         )
-        factory_settings = dict(naming=naming, runbook_url=config.runbook_url, actions_enabled=config.actions_enabled)
-        self.alarm_factory = AlarmFactory(self, "alarms", topics=self.topics.alarm_topics, **factory_settings)
+        # One alarm policy for both regions: same naming, runbook link and actions switch.
+        self.alarm_factory = AlarmFactory(
+            self,
+            "alarms",
+            naming=naming,
+            topics=self.topics.alarm_topics,
+            runbook_url=config.runbook_url,
+            actions_enabled=config.actions_enabled,
+        )
         self.billing_alarm_factory = AlarmFactory(
-            self, "billing", topics=self.cost_topics.alarm_topics, provider=billing_provider, **factory_settings
+            self,
+            "billing",
+            naming=naming,
+            topics=self.cost_topics.alarm_topics,
+            runbook_url=config.runbook_url,
+            actions_enabled=config.actions_enabled,
+            provider=billing_provider,
         )
         for spec in build_alarm_specs(config, refs, region=region, waf=waf, canary=canary):
             self.alarm_factory.create(spec)
@@ -82,6 +102,9 @@ class Monitoring(Construct):
         for composite in slo.composites:
             self.alarm_factory.create_composite(composite)
         self.billing_alarm_factory.create(billing_alarm(config))
+        built_in_keys = [*self.alarm_factory.alarms, *self.billing_alarm_factory.alarms]
+        for spec in extra_alarm_specs(config.extra_alarms, taken_keys=built_in_keys):
+            self.alarm_factory.create(spec)
 
         self.specs: tuple[AlarmSpec | CompositeAlarmSpec, ...] = (
             *self.alarm_factory.specs,
@@ -99,6 +122,7 @@ class Monitoring(Construct):
             alarm_arns=[self.alarm_factory.alarms[key].arn for key in notifying],
             waf=waf,
             canary=canary,
+            extra_widgets=config.extra_widgets,
         )
         self.cost_budget: CostBudget | None = None
         if config.budget_enabled or config.anomaly_monitor_enabled:

@@ -38,7 +38,7 @@ from modules.monitoring.alarm_factory import (
     TreatMissingData,
     duration_text,
 )
-from modules.monitoring.alarms import api_dims, lambda_dims
+from modules.monitoring.metrics import ApiGatewayMetrics, LambdaMetrics
 
 
 @dataclass(frozen=True)
@@ -89,27 +89,26 @@ def objectives(config: MonitoringConfig) -> tuple[Objective, ...]:
 
 def bad_event_percent(objective: Objective, config: MonitoringConfig, refs: ServiceRefs, period: int) -> MathExpression:
     """The metric math giving the objective's bad-event percentage over one ``period``."""
+    api = ApiGatewayMetrics(refs.api, period_seconds=period)
     if objective.key == "availability":
-        dims = api_dims(refs)
         return MathExpression(
             "100 * FILL(server_errors, 0) / requests",
-            (
-                Metric("AWS/ApiGateway", "5XXError", "Sum", dims, period, "server_errors"),
-                Metric("AWS/ApiGateway", "Count", "Sum", dims, period, "requests"),
-            ),
+            (api.server_errors(), api.requests()),
             "5XX responses (% of requests)",
         )
     if objective.key == "latency":
         threshold = f"{config.slo.latency_threshold_ms:g}"
+        # PR(:t) is the percentile rank of t: the % of requests at or under the threshold.
         return MathExpression(
             "100 - fast",
-            (Metric("AWS/ApiGateway", "Latency", f"PR(:{threshold})", api_dims(refs), period, "fast"),),
+            (api.latency(f"PR(:{threshold})").with_id("fast"),),
             f"Requests slower than {threshold} ms (%)",
         )
     metrics: list[Metric] = []
     for index, function in enumerate(refs.functions):
-        metrics.append(Metric("AWS/Lambda", "Errors", "Sum", lambda_dims(function), period, f"errors{index}"))
-        metrics.append(Metric("AWS/Lambda", "Invocations", "Sum", lambda_dims(function), period, f"calls{index}"))
+        lambda_ = LambdaMetrics(function, period_seconds=period)
+        metrics.append(lambda_.errors().with_id(f"errors{index}"))
+        metrics.append(lambda_.invocations().with_id(f"calls{index}"))
     errors = " + ".join(f"FILL({m.id}, 0)" for m in metrics if m.id.startswith("errors"))
     calls = " + ".join(f"FILL({m.id}, 0)" for m in metrics if m.id.startswith("calls"))
     return MathExpression(f"100 * ({errors}) / ({calls})", tuple(metrics), "Failed invocations (%)")
