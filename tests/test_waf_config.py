@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from environments.config import ConfigError
 from environments.config.waf import (
     DEFAULT_MANAGED_RULES,
     GeoBlock,
@@ -18,17 +17,14 @@ from environments.config.waf import (
     RequestComponent,
     RuleAction,
     TextTransformation,
+    Verdict,
     WafConfig,
+    WafRuleSpec,
     extra_capacity_cost_usd_per_million_requests,
 )
+from tests.support.rejects import rejects
 
 ALL_GROUPS = tuple(ManagedRules(group) for group in ManagedRuleGroup)
-
-
-def rejects(match: str, build) -> ConfigError:
-    with pytest.raises(ConfigError, match=match) as info:
-        build()
-    return info.value
 
 
 # ----------------------------------------------------------------------------- rate limit
@@ -212,7 +208,8 @@ def test_rejects_injection_match_without_components() -> None:
 
 def test_rejects_text_transformation_as_a_string() -> None:
     rejects(
-        r"^waf\.injection_matches\[SQLI\]\.text_transformations: got 'URL_DECODE'; allowed: one of TextTransformation",
+        r"^waf\.injection_matches\[SQLI\]\.text_transformations\[0\]: got 'URL_DECODE'; "
+        r"allowed: one of TextTransformation\.URL_DECODE, TextTransformation\.HTML_ENTITY_DECODE",
         lambda: InjectionMatch(InjectionAttack.SQLI, text_transformations=("URL_DECODE",)),
     )
 
@@ -361,22 +358,27 @@ def test_capacity_adds_every_statement_type() -> None:
 
 def test_per_rule_action_overrides_the_mode() -> None:
     config = WafConfig(mode=RuleAction.COUNT, rate_limit=RateLimit(action=RuleAction.BLOCK))
-    assert config.action_of(config.rate_limit) is RuleAction.BLOCK
-    assert config.action_of(config.managed_rules[0]) is RuleAction.COUNT
+    assert config.rate_limit.verdict(config.mode) is Verdict.BLOCK
+    assert config.managed_rules[0].verdict(config.mode) is Verdict.COUNT
 
 
-def test_readme_example_is_a_valid_config() -> None:
-    """The README's edge-protection example builds (and its capacity is what the table adds up to)."""
+def test_allow_list_allows_whatever_the_mode() -> None:
+    allow = IpAllowList(("203.0.113.0/24",))
+    assert {allow.verdict(mode) for mode in RuleAction} == {Verdict.ALLOW}
+
+
+def test_docs_example_is_a_valid_config() -> None:
+    """docs/WAF.md's edge-protection example builds (and its capacity is what the table adds up to)."""
     import re
     from pathlib import Path
 
     import environments.config as config_module
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    section = readme[readme.index("## Edge protection") :]
+    page = (Path(__file__).resolve().parent.parent / "docs" / "WAF.md").read_text()
+    section = page[page.index("## Edge protection") :]
     example = re.search(r"```python\n(waf=WafConfig\(.*?\n\))\n```", section, re.S).group(1)
     namespace = {name: getattr(config_module, name) for name in config_module.__all__}
-    exec(example, namespace)  # noqa: S102 - our own README
+    exec(example, namespace)  # noqa: S102 - our own docs
     # 1,127 default + 50 anonymous IP + 1 geo + 2 deny-list IP sets + 120 XSS on two components = 1,300
     assert namespace["waf"].capacity_wcu == 1300
 
@@ -417,3 +419,83 @@ def test_cli_reports_a_bad_waf_value_in_one_line_without_traceback(tmp_path) -> 
     )
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+# ----------------------------------------------------------------------------- added with the pydantic models
+
+
+def test_rejects_non_finite_extra_cost() -> None:
+    rejects(
+        r"^waf\.extra_capacity_cost_usd_per_million_requests: got nan; allowed: a finite number",
+        lambda: WafConfig(extra_capacity_cost_usd_per_million_requests=float("nan")),
+    )
+
+
+def test_rejects_rule_spec_given_as_a_dict() -> None:
+    rejects(
+        r"^waf\.rate_limit: got \{'limit': 100\}; allowed: a RateLimit$", lambda: WafConfig(rate_limit={"limit": 100})
+    )
+
+
+def test_rejects_managed_rules_as_a_list() -> None:
+    rejects(r"^waf\.managed_rules: got \[\]; allowed: a tuple", lambda: WafConfig(managed_rules=[]))
+
+
+def test_rejects_sub_rule_excluded_twice() -> None:
+    rejects(
+        r"^waf\.managed_rules\[IP_REPUTATION\]\.excluded_rules: "
+        r"got \('AWSManagedIPDDoSList', 'AWSManagedIPDDoSList'\); allowed: each sub-rule at most once$",
+        lambda: ManagedRules(ManagedRuleGroup.IP_REPUTATION, excluded_rules=("AWSManagedIPDDoSList",) * 2),
+    )
+
+
+def test_rejects_cidr_repeated_after_normalisation() -> None:
+    rejects(
+        r"^waf\.ip_allow_list\.addresses: got \('2001:db8::/32', '2001:db8::/32'\); "
+        r"allowed: each CIDR block at most once",
+        lambda: IpAllowList(("2001:DB8::/32", "2001:db8::/32")),
+    )
+
+
+def test_rejects_more_addresses_than_an_ip_set_holds() -> None:
+    addresses = tuple(f"10.{i // 65536}.{i // 256 % 256}.{i % 256}/32" for i in range(10_001))
+    rejects(
+        r"^waf\.ip_deny_list\.addresses: got '10001 addresses'; allowed: at most 10,000", lambda: IpDenyList(addresses)
+    )
+
+
+def test_keyed_rules_take_their_default_priority_and_name_from_the_key() -> None:
+    assert (ManagedRules(ManagedRuleGroup.SQLI).priority, ManagedRules(ManagedRuleGroup.SQLI).name) == (50, "aws-sqli")
+    assert (InjectionMatch(InjectionAttack.SQLI).priority, InjectionMatch(InjectionAttack.SQLI).name) == (
+        61,
+        "sqli-match",
+    )
+    assert ManagedRules(group=ManagedRuleGroup.SQLI, priority=7, name="sqli").priority == 7
+
+
+def test_every_rule_kind_implements_the_protocol_and_reaches_the_rule_set() -> None:
+    config = WafConfig(
+        geo_block=GeoBlock(("KP",)),
+        ip_allow_list=IpAllowList(("203.0.113.0/24",)),
+        ip_deny_list=IpDenyList(("198.51.100.0/24",)),
+        injection_matches=(InjectionMatch(InjectionAttack.SQLI),),
+    )
+    kinds = {type(spec) for spec in config.rules}
+    assert kinds == {ManagedRules, RateLimit, GeoBlock, IpAllowList, IpDenyList, InjectionMatch}
+    assert all(isinstance(spec, WafRuleSpec) for spec in config.rules)
+    assert len(config.rules) == 9
+
+
+def test_rejects_misspelt_field_naming_the_rule() -> None:
+    rejects(
+        r"^waf\.managed_rules\[COMMON\]\.exclude_rules: got \('NoUserAgent_HEADER',\); allowed: no such field",
+        lambda: ManagedRules(ManagedRuleGroup.COMMON, exclude_rules=("NoUserAgent_HEADER",)),
+    )
+
+
+def test_rejects_action_on_the_allow_list() -> None:
+    """The allow list always allows: an action there would be a misunderstanding, not a setting."""
+    rejects(
+        r"^waf\.ip_allow_list\.action: got <RuleAction\.BLOCK: 'block'>; allowed: no such field",
+        lambda: IpAllowList(("203.0.113.0/24",), action=RuleAction.BLOCK),
+    )

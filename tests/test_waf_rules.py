@@ -8,6 +8,7 @@ import pytest
 
 from environments import ENVIRONMENTS, load
 from environments.config.waf import (
+    RATE_LIMITED_BODY_KEY,
     GeoBlock,
     InjectionAttack,
     InjectionMatch,
@@ -19,26 +20,18 @@ from environments.config.waf import (
     RequestComponent,
     RuleAction,
     TextTransformation,
+    Verdict,
     WafConfig,
 )
-from modules.edge.rules import (
-    RATE_LIMITED_BODY_KEY,
-    IpSetArns,
-    OrStatement,
-    RateBasedStatement,
-    Verdict,
-    WafRule,
-    WafRuleSet,
-    build_rule_set,
-)
+from modules.edge.rules import WafRule, WafRuleSet, build_rule_set
 
-NO_IP_SETS = IpSetArns(allow={}, deny={})
-IP_SETS = IpSetArns(allow={4: "ARN-ALLOW-4", 6: "ARN-ALLOW-6"}, deny={4: "ARN-DENY-4"})
+NO_IP_SETS: dict[str, str] = {}
+IP_SETS = {"allow-v4": "ARN-ALLOW-4", "allow-v6": "ARN-ALLOW-6", "deny-v4": "ARN-DENY-4"}
 
 
-def rendered(config: WafConfig, ip_sets: IpSetArns = NO_IP_SETS) -> dict[str, dict]:
+def rendered(config: WafConfig, ip_sets: dict[str, str] = NO_IP_SETS) -> dict[str, dict]:
     """Rule name -> rendered rule block."""
-    return {rule["name"]: rule for rule in build_rule_set(config, metric_prefix="p", ip_sets=ip_sets).render()}
+    return {rule["name"]: rule for rule in build_rule_set(config, metric_prefix="p", ip_set_arns=ip_sets).render()}
 
 
 # ----------------------------------------------------------------------------- statements
@@ -78,7 +71,7 @@ def test_managed_group_statement_with_overrides_and_exclusions() -> None:
 
 def test_rate_limit_blocks_with_429_json_body_and_retry_after() -> None:
     config = WafConfig(rate_limit=RateLimit(limit=500, window_seconds=60))
-    rule_set = build_rule_set(config, metric_prefix="p", ip_sets=NO_IP_SETS)
+    rule_set = build_rule_set(config, metric_prefix="p", ip_set_arns=NO_IP_SETS)
     rule = {r["name"]: r for r in rule_set.render()}["rate-limit-per-ip"]
     assert rule["statement"] == {
         "rate_based_statement": {"limit": 500, "evaluation_window_sec": 60, "aggregate_key_type": "IP"}
@@ -185,20 +178,21 @@ def test_every_rule_has_its_own_metric_and_sampled_requests() -> None:
 
 def test_rules_render_in_priority_order() -> None:
     config = WafConfig(geo_block=GeoBlock(("KP",)), ip_deny_list=IpDenyList(("198.51.100.0/24",)))
-    priorities = [rule["priority"] for rule in build_rule_set(config, metric_prefix="p", ip_sets=IP_SETS).render()]
+    priorities = [rule["priority"] for rule in build_rule_set(config, metric_prefix="p", ip_set_arns=IP_SETS).render()]
     assert priorities == sorted(priorities) and len(priorities) == 7
 
 
 def test_rule_set_rejects_duplicate_names_when_built_by_hand() -> None:
-    statement = RateBasedStatement(100, 60)
-    rule = WafRule("same", 1, statement, Verdict.BLOCK, "m1", 2)
+    def rule(priority: int, metric: str) -> WafRule:
+        return WafRule(RateLimit(name="same", priority=priority), Verdict.BLOCK, metric, {}, {})
+
     with pytest.raises(ValueError, match=r"rule names must be unique; duplicated: \['same'\]"):
-        WafRuleSet((rule, WafRule("same", 2, statement, Verdict.BLOCK, "m2", 2)))
+        WafRuleSet((rule(1, "m1"), rule(2, "m2")))
 
 
-def test_or_statement_needs_two_statements() -> None:
-    with pytest.raises(ValueError, match="at least two statements, got 1"):
-        OrStatement((RateBasedStatement(100, 60),))
+def test_a_single_statement_is_not_wrapped_in_an_or_statement() -> None:
+    rules = rendered(WafConfig(ip_deny_list=IpDenyList(("2001:db8::/32",))), {"deny-v6": "ARN-DENY-6"})
+    assert rules["ip-deny-list"]["statement"] == {"ip_set_reference_statement": {"arn": "ARN-DENY-6"}}
 
 
 def test_rule_set_wcu_equals_the_configs_capacity() -> None:
@@ -206,7 +200,7 @@ def test_rule_set_wcu_equals_the_configs_capacity() -> None:
         managed_rules=tuple(ManagedRules(g) for g in ManagedRuleGroup),
         injection_matches=(InjectionMatch(InjectionAttack.SQLI),),
     )
-    assert build_rule_set(config, metric_prefix="p", ip_sets=NO_IP_SETS).wcu == config.capacity_wcu == 1177 + 80
+    assert build_rule_set(config, metric_prefix="p", ip_set_arns=NO_IP_SETS).wcu == config.capacity_wcu == 1177 + 80
 
 
 # ----------------------------------------------------------------------------- every environment
@@ -224,7 +218,7 @@ EXPECTED_MODE = {
 @pytest.fixture(scope="module", params=ENVIRONMENTS)
 def env_rules(request) -> tuple[str, WafConfig, WafRuleSet]:
     config = load(request.param)
-    rule_set = build_rule_set(config.waf, metric_prefix=f"{config.name_prefix}-waf", ip_sets=IP_SETS)
+    rule_set = build_rule_set(config.waf, metric_prefix=f"{config.name_prefix}-waf", ip_set_arns=IP_SETS)
     return request.param, config.waf, rule_set
 
 
@@ -235,18 +229,18 @@ def test_every_environment_is_covered() -> None:
 def test_environment_rule_set_has_the_seeds_protections(env_rules) -> None:
     _, config, rule_set = env_rules
     groups = {
-        rule.statement.render()["managed_rule_group_statement"]["name"]
+        rule.statement["managed_rule_group_statement"]["name"]
         for rule in rule_set.rules
-        if rule.is_managed_group
+        if isinstance(rule.spec, ManagedRules)
     }
     assert {
         "AWSManagedRulesCommonRuleSet",
         "AWSManagedRulesKnownBadInputsRuleSet",
         "AWSManagedRulesSQLiRuleSet",
     } <= groups
-    rate = [rule for rule in rule_set.rules if isinstance(rule.statement, RateBasedStatement)]
+    rate = [rule.spec for rule in rule_set.rules if isinstance(rule.spec, RateLimit)]
     assert len(rate) == 1
-    assert (rate[0].statement.limit, rate[0].statement.window_seconds) == (2000, 300)
+    assert (rate[0].limit, rate[0].window_seconds) == (2000, 300)
 
 
 def test_environment_rules_follow_the_staged_mode(env_rules) -> None:
@@ -255,9 +249,9 @@ def test_environment_rules_follow_the_staged_mode(env_rules) -> None:
     for rule in rule_set.rules:
         if rule.verdict is Verdict.ALLOW:
             continue
-        assert rule.verdict is Verdict.of(config.action_of(next(s for s in config.rules if s.name == rule.name)))
+        assert rule.verdict.value == (getattr(rule.spec, "action", None) or config.mode).value
         block = rule.render()
-        if rule.is_managed_group:
+        if isinstance(rule.spec, ManagedRules):
             assert block["override_action"] == ({"count": {}} if rule.verdict is Verdict.COUNT else {"none": {}})
         else:
             assert list(block["action"]) == [rule.verdict.value]
@@ -276,9 +270,9 @@ def test_environment_rule_set_is_unique_ordered_and_within_budget(env_rules) -> 
 
 def test_environment_blocks_rate_limited_clients_with_429_when_blocking(env_rules) -> None:
     _, config, rule_set = env_rules
-    rate = next(rule for rule in rule_set.rules if isinstance(rule.statement, RateBasedStatement))
+    rate = next(rule for rule in rule_set.rules if isinstance(rule.spec, RateLimit))
     action = rate.render()["action"]
-    if config.action_of(config.rate_limit) is RuleAction.BLOCK:
+    if rate.verdict is Verdict.BLOCK:
         assert action["block"]["custom_response"]["response_code"] == 429
     else:
         assert action == {"count": {}}

@@ -47,11 +47,11 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 )
 from constructs import Construct
 
-from environments.config.waf import IpAllowList, IpDenyList, WafConfig, WafLogFilter, ip_versions
+from environments.config.waf import WafConfig, WafLogFilter
 from modules.core.kms import DataKey
 from modules.core.naming import Naming
 from modules.core.refs import RestApiRef
-from modules.edge.rules import IpSetArns, WafRuleSet, build_rule_set
+from modules.edge.rules import WafRuleSet, build_rule_set
 from modules.monitoring.alarms import WafMetrics
 
 #: WAF scope: API Gateway REST API stages only accept REGIONAL web ACLs.
@@ -85,12 +85,21 @@ class WebAcl(Construct):
         self.config = config
         self.name = naming.name("waf", kind="waf")
 
+        #: The IP sets the rules need (one per IP list and IP version), by key (``allow-v4``).
         self.ip_sets: dict[str, Wafv2IpSet] = {}
-        ip_set_arns = IpSetArns(
-            allow=self._ip_sets("allow", config.ip_allow_list, naming),
-            deny=self._ip_sets("deny", config.ip_deny_list, naming),
-        )
-        self.rule_set: WafRuleSet = build_rule_set(config, metric_prefix=self.name, ip_sets=ip_set_arns)
+        for spec in config.rules:
+            for ip_set in spec.ip_sets:
+                self.ip_sets[ip_set.key] = Wafv2IpSet(
+                    self,
+                    f"ip-{ip_set.key}",
+                    name=naming.name("waf", ip_set.kind, f"ipv{ip_set.version}", kind="waf"),
+                    description=f"{spec.name} (IPv{ip_set.version})",
+                    scope=SCOPE,
+                    ip_address_version=f"IPV{ip_set.version}",
+                    addresses=list(ip_set.addresses),
+                )
+        arns = {key: ip_set.arn for key, ip_set in self.ip_sets.items()}
+        self.rule_set: WafRuleSet = build_rule_set(config, metric_prefix=self.name, ip_set_arns=arns)
 
         self.web_acl = Wafv2WebAcl(
             self,
@@ -136,25 +145,6 @@ class WebAcl(Construct):
         self.metrics = WafMetrics(
             web_acl_name=self.name, rule_metric_names=tuple(rule.metric_name for rule in self.rule_set.rules)
         )
-
-    def _ip_sets(self, kind: str, ip_list: IpAllowList | IpDenyList | None, naming: Naming) -> dict[int, str]:
-        """One IP set per IP version in the list; returns version -> ARN reference."""
-        if ip_list is None:
-            return {}
-        arns = {}
-        for version in ip_versions(ip_list.addresses):
-            ip_set = Wafv2IpSet(
-                self,
-                f"ip-{kind}-v{version}",
-                name=naming.name("waf", kind, f"ipv{version}", kind="waf"),
-                description=f"{ip_list.name} (IPv{version})",
-                scope=SCOPE,
-                ip_address_version=f"IPV{version}",
-                addresses=[a for a in ip_list.addresses if (":" in a) == (version == 6)],
-            )
-            self.ip_sets[f"{kind}-v{version}"] = ip_set
-            arns[version] = ip_set.arn
-        return arns
 
     def _log_resource_policy(self, naming: Naming) -> CloudwatchLogResourcePolicy:
         """Lets the log delivery service write this group only, for this account's deliveries only."""
