@@ -35,8 +35,14 @@ test: test-node test-python security e2e ## Run the whole suite (what CI runs)
 test-node: $(STAMP) ## The canary's check logic against a local HTTP server (node:test)
 	cd canary && node --test
 
-test-python: $(STAMP) node_modules/.installed
+test-python: $(STAMP) node_modules/.installed ## Every pytest lane: pure, slow, emulator and terraform
 	$(PY) -m pytest
+
+.PHONY: test-fast
+
+# The markers are set by tests/conftest.py from what each test uses (pyproject.toml lists them).
+test-fast: $(STAMP) ## Every pure test (no whole-stack synth, moto server, terraform or AWS): under 30 s
+	$(PY) -m pytest -q -m "not slow and not emulator and not terraform and not live"
 
 golden: $(STAMP) ## Regenerate the golden snapshots (review the diff!)
 	$(PY) -m pytest tests/test_golden.py --update-goldens
@@ -44,9 +50,10 @@ golden: $(STAMP) ## Regenerate the golden snapshots (review the diff!)
 runbook: $(STAMP) ## Regenerate docs/RUNBOOK.md from the alarm specs (commit it)
 	$(PY) scripts/generate_runbook.py
 
-lint: $(STAMP) ## ruff, and the GitHub workflows against their schema
+lint: $(STAMP) ## ruff, mypy, and the GitHub workflows against their schema
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 e2e: $(STAMP) ## bootstrap -> S3 state -> plan -> apply -> re-plan -> verify -> destroy on a moto server
@@ -74,9 +81,20 @@ bench: $(STAMP) ## Synth speed and memory versus the stock provider import
 	$(PY) scripts/bench.py
 
 plan: $(STAMP) ## terraform plan for ENV (after `terraform init` of its S3 backend)
+	$(PY) scripts/placeholders.py --gate --env $(ENV)
 	$(PY) main.py --env $(ENV) --outdir $(OUT)
 	$(TERRAFORM) -chdir=$(STACK_DIR) init -input=false
 	$(TERRAFORM) -chdir=$(STACK_DIR) plan -input=false -out=$(ENV).tfplan
+
+.PHONY: docs placeholders
+
+docs: $(STAMP) ## Regenerate every generated page and block in docs/ (commit them)
+	$(PY) scripts/generate_docs.py
+	$(PY) scripts/generate_runbook.py
+	if [ -f scripts/generate_config_docs.py ]; then $(PY) scripts/generate_config_docs.py; fi
+
+placeholders: $(STAMP) ## List the example values left in each environment (ENV=... for one); exit 1 if any
+	$(PY) scripts/placeholders.py $(if $(filter command line,$(origin ENV)),--env $(ENV))
 
 apply: ## terraform apply of the plan saved by `make plan ENV=...`
 	$(TERRAFORM) -chdir=$(STACK_DIR) apply -input=false $(ENV).tfplan

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pytest
 
@@ -94,7 +93,7 @@ def test_severity_routing_of_email_subscriptions(stack) -> None:
 
 
 def test_min_severity_info_mails_every_topic() -> None:
-    stack, _ = synth_monitoring(replace(CONFIG, email_min_severity=Severity.INFO))
+    stack, _ = synth_monitoring(CONFIG.replace(email_min_severity=Severity.INFO))
     assert subscribers(stack, "agenticai-test-alerts-info") == {"ops@example.com"}
 
 
