@@ -47,7 +47,7 @@ def stacks(synth_dir: Path) -> dict[str, Synthesized]:
 
 
 @pytest.fixture(scope="session")
-def terraform(tmp_path_factory: pytest.TempPathFactory) -> Terraform:
+def terraform() -> Terraform:
     """The Terraform harness. Skips, with the reason, only where terraform or the provider is truly absent."""
     binary = shutil.which("terraform")
     if binary is None:
@@ -141,7 +141,7 @@ def lanes_of(item: pytest.Item) -> set[str]:
     }
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         for lane in sorted(lanes_of(item) - {mark.name for mark in item.iter_markers()}):
             item.add_marker(lane)

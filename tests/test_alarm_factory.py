@@ -64,7 +64,8 @@ def synth_specs(*specs: AlarmSpec, actions_enabled: bool = True, composites=()):
 
 def test_rejects_negative_threshold() -> None:
     error = rejects(r"^alarm 'api-5xx': threshold: got -1; allowed: a number >= 0$", lambda: spec(threshold=-1))
-    assert isinstance(error, AlarmSpecError) and error.alarm == "api-5xx"
+    assert isinstance(error, AlarmSpecError)
+    assert error.alarm == "api-5xx"
 
 
 def test_rejects_datapoints_to_alarm_above_evaluation_periods() -> None:
@@ -215,7 +216,8 @@ def test_metric_math_alarm_returns_only_the_expression() -> None:
         "namespace": "AWS/Lambda", "metric_name": "Errors", "dimensions": {"FunctionName": "f"}, "period": 300,
         "stat": "Sum",
     }  # fmt: skip
-    assert "metric_name" not in alarm and "statistic" not in alarm
+    assert "metric_name" not in alarm
+    assert "statistic" not in alarm
 
 
 def test_m_of_n_alarm() -> None:
@@ -226,7 +228,8 @@ def test_m_of_n_alarm() -> None:
 
 def test_spec_without_notify_has_no_actions() -> None:
     alarm = synth_specs(spec(notify=False)).resource("aws_cloudwatch_metric_alarm")
-    assert alarm["alarm_actions"] == [] and alarm["ok_actions"] == []
+    assert alarm["alarm_actions"] == []
+    assert alarm["ok_actions"] == []
     assert "Server errors. Actions: none by design. Runbook:" in alarm["alarm_description"]
     assert "by design" not in synth_specs(spec()).resource("aws_cloudwatch_metric_alarm")["alarm_description"]
 

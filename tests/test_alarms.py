@@ -76,7 +76,8 @@ def assert_metric(query: dict, namespace: str, name: str, stat: str, dimensions:
 def test_lambda_error_rate_is_metric_math_over_five_minutes(stack) -> None:
     a = alarm(stack, "lambda-error-rate-projects")
     q = queries(a)
-    assert q["e1"]["expression"] == "100 * errors / invocations" and q["e1"]["return_data"] is True
+    assert q["e1"]["expression"] == "100 * errors / invocations"
+    assert q["e1"]["return_data"] is True
     dims = {"FunctionName": "agenticai-test-projects"}
     assert_metric(q["errors"], "AWS/Lambda", "Errors", "Sum", dims)
     assert_metric(q["invocations"], "AWS/Lambda", "Invocations", "Sum", dims)
@@ -214,7 +215,8 @@ def test_canary_success_below_100_for_two_runs(stack) -> None:
 def test_no_waf_or_canary_alarm_without_them() -> None:
     specs = build_alarm_specs(CONFIG, REFS, region=REGION)
     keys = {s.key for s in specs}
-    assert "waf-blocked-spike" not in keys and "canary-success" not in keys
+    assert "waf-blocked-spike" not in keys
+    assert "canary-success" not in keys
     with_both = {s.key for s in build_alarm_specs(CONFIG, REFS, region=REGION, waf=WAF, canary=CANARY)}
     assert with_both - keys == {"waf-blocked-spike", "canary-success"}
 

@@ -17,7 +17,8 @@ def stack():
 def key_for(stack, topic_name: str) -> dict:
     topic = stack.resource("aws_sns_topic", name=topic_name)
     reference = topic["kms_master_key_id"]
-    assert reference.startswith("${aws_kms_key.") and reference.endswith(".arn}")
+    assert reference.startswith("${aws_kms_key.")
+    assert reference.endswith(".arn}")
     return stack.document["resource"]["aws_kms_key"][reference.split(".")[1]]
 
 
@@ -50,7 +51,8 @@ def test_key_policy_lets_cloudwatch_and_budgets_use_the_key(stack) -> None:
         admin, publishers = policy["statement"]
         assert admin["actions"] == ["kms:*"]
         principal = admin["principals"][0]
-        assert principal["type"] == "AWS" and len(principal["identifiers"]) == 1
+        assert principal["type"] == "AWS"
+        assert len(principal["identifiers"]) == 1
         assert principal["identifiers"][0].startswith("arn:aws:iam::${data.aws_caller_identity.")
         assert principal["identifiers"][0].endswith(".account_id}:root")
         assert publishers["actions"] == ["kms:Decrypt", "kms:GenerateDataKey*"]

@@ -66,7 +66,8 @@ def test_regional_rest_api_with_one_stage_and_three_routes(env, stacks) -> None:
         assert method["authorizer_id"].startswith("${aws_api_gateway_authorizer.")
         assert method["api_key_required"] is True
     for integration in stack.resources("aws_api_gateway_integration"):
-        assert integration["type"] == "AWS_PROXY" and integration["integration_http_method"] == "POST"
+        assert integration["type"] == "AWS_PROXY"
+        assert integration["integration_http_method"] == "POST"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -91,7 +92,8 @@ def test_functions_runtime_tracing_logs_and_code(env, stacks) -> None:
     for name in ours:
         assert log_groups[f"/aws/lambda/{name}"]["retention_in_days"] == config.log_retention_days
     code = stack.resource("aws_s3_object", key=f"lambda/functions-{package.sha256_hex[:16]}.zip")
-    assert code["source"].startswith("assets/") and not os.path.isabs(code["source"])
+    assert code["source"].startswith("assets/")
+    assert not os.path.isabs(code["source"])
 
 
 def test_reserved_concurrency_comes_from_config(stacks) -> None:
@@ -129,7 +131,9 @@ def test_each_role_may_touch_only_its_own_resources(env, stacks) -> None:
                 assert statement["resources"] == [DATA_KEY_ARN], (role, statement)
                 assert len(statement["condition"]) == 1, (role, statement)
     projects = json.dumps(documents["projects-function"])
-    assert "projects-table" in projects and "projects-queue" in projects and "keys-table" not in projects
+    assert "projects-table" in projects
+    assert "projects-queue" in projects
+    assert "keys-table" not in projects
     assert "secretsmanager" not in projects
     assert _kms_uses(documents["projects-function"]) == {
         ("kms:EncryptionContext:LambdaFunctionName", ("kms:Decrypt",)),
@@ -145,15 +149,19 @@ def test_each_role_may_touch_only_its_own_resources(env, stacks) -> None:
     }
     assert _kms_uses(health) == {("kms:EncryptionContext:LambdaFunctionName", ("kms:Decrypt",))}
     authorizer = json.dumps(documents["authorizer-function"])
-    assert "keys-table" in authorizer and "rate-limits-table" in authorizer and "pepper" in authorizer
-    assert "projects-table" not in authorizer and "sqs:" not in authorizer
+    assert "keys-table" in authorizer
+    assert "rate-limits-table" in authorizer
+    assert "pepper" in authorizer
+    assert "projects-table" not in authorizer
+    assert "sqs:" not in authorizer
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_table_queue_and_dead_letter_queue(env, stacks) -> None:
     config, stack = load(env), stacks[env]
     table = stack.resource("aws_dynamodb_table", name=f"{config.name_prefix}-projects")
-    assert table["hash_key"] == "id" and table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["hash_key"] == "id"
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
     assert table["point_in_time_recovery"] == {"enabled": True}
     assert table["server_side_encryption"]["enabled"] is True
     queue = stack.resource("aws_sqs_queue", name=f"{config.name_prefix}-projects")
@@ -174,7 +182,7 @@ def test_each_route_has_its_own_invoke_permission(env, stacks) -> None:
     assert all(p["principal"] == "apigateway.amazonaws.com" for p in permissions)
 
 
-def test_stack_refs_roles(stacks) -> None:
+def test_stack_refs_roles() -> None:
     from cdktf import Testing
 
     from modules.stack import AgenticAiStack
@@ -301,9 +309,11 @@ def test_every_method_is_validated_and_post_has_the_body_model(env, stacks) -> N
     assert validators["parameters"]["validate_request_body"] is False
     assert validators["parameters"]["validate_request_parameters"] is True
     (model,) = stack.resources("aws_api_gateway_model")
-    assert model["name"] == "CreateProject" and model["content_type"] == "application/json"
+    assert model["name"] == "CreateProject"
+    assert model["content_type"] == "application/json"
     methods = stack.resources("aws_api_gateway_method")
-    assert len(methods) == 3 and all(m["request_validator_id"] for m in methods)
+    assert len(methods) == 3
+    assert all(m["request_validator_id"] for m in methods)
     for method in methods:
         expected = "body-and-parameters" if method["http_method"] == "POST" else "parameters"
         assert f"validator-{expected}_" in method["request_validator_id"]
@@ -376,7 +386,8 @@ def test_invalid_body_gets_the_json_error_shape() -> None:
     assert set(body) == {"error", "requestId"}
     # The message states the same contract the handler and the model enforce.
     for field, limit in FIELDS.items():
-        assert field in body["error"] and str(limit) in body["error"]
+        assert field in body["error"]
+        assert str(limit) in body["error"]
 
 
 # --- existing API mode -------------------------------------------------------------------------
@@ -405,7 +416,8 @@ def test_existing_mode_creates_no_api_resources(existing_stack) -> None:
     assert all(not g["name"].startswith("/aws/apigateway/") for g in synth.resources("aws_cloudwatch_log_group"))
     assert all(b.get("bucket") != "legacy-agenticai-artifacts" for b in synth.resources("aws_s3_bucket"))
     functions = [f["function_name"] for f in synth.resources("aws_lambda_function")]
-    assert "legacy-projects" not in functions and "agenticai-staging-authorizer" in functions
+    assert "legacy-projects" not in functions
+    assert "agenticai-staging-authorizer" in functions
 
 
 def test_existing_mode_looks_resources_up_by_name(existing_stack) -> None:
@@ -463,7 +475,8 @@ def test_zip_is_deterministic_regardless_of_mtimes_and_modes(tmp_path) -> None:
 def test_function_package_holds_the_handlers(tmp_path) -> None:
     package = build_package(FUNCTIONS_DIR, prefix="functions", out_dir=tmp_path)
     again = build_package(FUNCTIONS_DIR, prefix="functions", out_dir=tmp_path / "again")
-    assert package.sha256_hex == again.sha256_hex and package.path.read_bytes() == again.path.read_bytes()
+    assert package.sha256_hex == again.sha256_hex
+    assert package.path.read_bytes() == again.path.read_bytes()
     names = zipfile.ZipFile(package.path).namelist()
     assert {"functions/__init__.py", "functions/authorizer.py", "functions/projects.py", "functions/health.py"} <= set(
         names
@@ -592,15 +605,21 @@ def test_existing_mode_hardens_whatever_roles_it_is_given(other_existing_stack) 
 # --- the API handle, build order and props --------------------------------------------------------
 
 
-def test_both_apis_are_api_handles(existing_stack, other_existing_stack) -> None:
-    from modules.api import DemoApi, ExistingApi
+def test_both_apis_are_api_handles(existing_stack) -> None:
+    from cdktf import Testing
 
-    stack, _ = existing_stack
-    assert isinstance(stack.api, ExistingApi)
-    for attribute in ("refs", "code", "managed_tables", "authorization"):
-        assert hasattr(stack.api, attribute), attribute
-    assert stack.api.authorization is stack.front_door
-    assert not hasattr(DemoApi, "use_authorizer") and not hasattr(ExistingApi, "use_authorizer")
+    from modules.api import DemoApi, ExistingApi
+    from modules.stack import AgenticAiStack
+
+    demo = AgenticAiStack(Testing.app(), "handle", config=load("dev"))
+    existing, _ = existing_stack
+    for stack, kind in ((demo, DemoApi), (existing, ExistingApi)):
+        assert isinstance(stack.api, kind)
+        for attribute in ("refs", "code", "managed_tables", "authorization"):
+            assert hasattr(stack.api, attribute), (kind.__name__, attribute)
+        assert stack.api.authorization is stack.front_door
+    assert not hasattr(DemoApi, "use_authorizer")
+    assert not hasattr(ExistingApi, "use_authorizer")
 
 
 def test_protected_methods_carry_the_authorizer_from_construction(stacks) -> None:
@@ -663,9 +682,11 @@ def test_demo_api_calls_its_front_door_factory_once_with_the_rest_api() -> None:
     synth = _demo_api(factory)
     assert len(calls) == 1
     api, code = calls[0]
-    assert api.rest_api_id.startswith("${TfToken") and code.key.startswith("${TfToken")
+    assert api.rest_api_id.startswith("${TfToken")
+    assert code.key.startswith("${TfToken")
     protected = [m for m in synth.resources("aws_api_gateway_method") if m["authorization"] == "CUSTOM"]
-    assert len(protected) == 2 and {m["authorizer_id"] for m in protected} == {"auth-id"}
+    assert len(protected) == 2
+    assert {m["authorizer_id"] for m in protected} == {"auth-id"}
 
 
 def test_routes_own_their_function_specs() -> None:

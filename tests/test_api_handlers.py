@@ -55,20 +55,24 @@ def test_post_stores_the_project_enqueues_it_and_returns_201(backend) -> None:
     assert result["headers"]["X-RateLimit-Remaining"] == "99"
 
     item = boto3.client("dynamodb").get_item(TableName=table, Key={"id": {"S": project_id}})["Item"]
-    assert item["name"] == {"S": "Alpha"} and item["type"] == {"S": "research"}
-    assert item["description"] == {"S": "first project"} and item["created_by_key"] == {"S": "0123456789abcdef"}
+    assert item["name"] == {"S": "Alpha"}
+    assert item["type"] == {"S": "research"}
+    assert item["description"] == {"S": "first project"}
+    assert item["created_by_key"] == {"S": "0123456789abcdef"}
     messages = boto3.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
     assert [json.loads(m["Body"]) for m in messages] == [
         {"event": "project.created", "id": project_id, "type": "research"}
     ]
 
 
-def test_get_lists_projects(backend) -> None:
+@pytest.mark.usefixtures("backend")
+def test_get_lists_projects() -> None:
     ids = {json.loads(_post({"name": n, "type": "t", "description": "d"})["body"])["id"] for n in ("a", "b")}
     result = projects.handler(proxy_event("GET", "/api/projects", {"X-API-Key": "x"}, None, CONTEXT), None)
     assert result["statusCode"] == 200
     body = json.loads(result["body"])
-    assert body["count"] == 2 and {p["id"] for p in body["projects"]} == ids
+    assert body["count"] == 2
+    assert {p["id"] for p in body["projects"]} == ids
 
 
 def test_bad_json_is_400_and_nothing_is_stored(backend) -> None:
@@ -80,7 +84,8 @@ def test_bad_json_is_400_and_nothing_is_stored(backend) -> None:
     assert "Messages" not in boto3.client("sqs").receive_message(QueueUrl=queue_url)
 
 
-def test_backend_failure_is_a_clean_500(backend, monkeypatch) -> None:
+@pytest.mark.usefixtures("backend")
+def test_backend_failure_is_a_clean_500(monkeypatch) -> None:
     monkeypatch.setenv("PROJECTS_TABLE", "does-not-exist")
     result = _post({"name": "x", "type": "y", "description": "z"})
     assert result["statusCode"] == 500

@@ -45,7 +45,7 @@ class MemoryStore:
             raise self.fail
         return self.records.get(key_id)
 
-    def count_request(self, key_id, window_start, limit, now):
+    def count_request(self, key_id, window_start, limit, _now):
         with self._lock:
             counter = f"{key_id}#{window_start}"
             if self.counters.get(counter, 0) >= limit:
@@ -53,7 +53,7 @@ class MemoryStore:
             self.counters[counter] = self.counters.get(counter, 0) + 1
             return self.counters[counter]
 
-    def touch(self, key_id, now):
+    def touch(self, key_id, _now):
         self.touched.append(key_id)
 
 
@@ -66,7 +66,7 @@ def store():
 
 
 def ok_backend(event, context):
-    return with_rate_limit(lambda e, c: response(200, {"ok": True}))(event, context)
+    return with_rate_limit(lambda _event, _context: response(200, {"ok": True}))(event, context)
 
 
 @pytest.fixture
@@ -79,7 +79,8 @@ def key(store) -> str:
 # --- the seed's testing strategy ---------------------------------------------------------------
 
 
-def test_missing_key_is_401(store) -> None:
+@pytest.mark.usefixtures("store")
+def test_missing_key_is_401() -> None:
     gateway = Gateway(backend=ok_backend)
     result = gateway.request("GET", "/api/projects", {"Accept": "application/json"})
     assert result.status == 401
@@ -87,7 +88,7 @@ def test_missing_key_is_401(store) -> None:
     assert result.header("WWW-Authenticate") == "ApiKey header=X-API-Key"
 
 
-def test_invalid_key_is_403(store, key) -> None:
+def test_invalid_key_is_403(key) -> None:
     _, other = keys.generate_key()
     gateway = Gateway(backend=ok_backend, plan_keys={key, other})
     result = gateway.request("GET", "/api/projects", {"X-API-Key": other})
@@ -95,7 +96,7 @@ def test_invalid_key_is_403(store, key) -> None:
     assert result.body == {"error": "invalid, disabled or expired API key", "requestId": "req-1"}
 
 
-def test_valid_key_is_200_with_rate_limit_headers(store, key) -> None:
+def test_valid_key_is_200_with_rate_limit_headers(key) -> None:
     gateway = Gateway(backend=ok_backend, plan_keys={key})
     result = gateway.request("GET", "/api/projects", {"X-API-Key": key})
     assert result.status == 200
@@ -104,7 +105,7 @@ def test_valid_key_is_200_with_rate_limit_headers(store, key) -> None:
     assert int(result.header("X-RateLimit-Reset")) % keys.WINDOW_SECONDS == 0
 
 
-def test_limit_ten_allows_ten_and_the_eleventh_gets_429(store, key) -> None:
+def test_limit_ten_allows_ten_and_the_eleventh_gets_429(key) -> None:
     gateway = Gateway(backend=ok_backend, plan_keys={key})
     results = [gateway.request("GET", "/api/projects", {"X-API-Key": key}) for _ in range(11)]
     assert [r.status for r in results] == [200] * 10 + [429]
@@ -117,16 +118,16 @@ def test_limit_ten_allows_ten_and_the_eleventh_gets_429(store, key) -> None:
     assert limited.body == {"error": "rate limit exceeded"}
 
 
-def test_rate_limited_request_never_runs_the_route(store, key, monkeypatch) -> None:
+def test_rate_limited_request_never_runs_the_route(key) -> None:
     called = []
-    gateway = Gateway(backend=with_rate_limit(lambda e, c: called.append(1) or response(201, {})), plan_keys={key})
+    gateway = Gateway(backend=with_rate_limit(lambda _event, _context: called.append(1) or response(201, {})), plan_keys={key})
     for _ in range(12):
         gateway.request("POST", "/api/projects", {"X-API-Key": key})
     assert len(called) == 10
 
 
 @pytest.mark.parametrize("header", ["X-API-Key", "x-api-key", "X-Api-Key", "X-API-KEY"])
-def test_header_lookup_is_case_insensitive(store, key, header) -> None:
+def test_header_lookup_is_case_insensitive(key, header) -> None:
     assert Gateway(backend=ok_backend, plan_keys={key}).request("GET", "/api/projects", {header: key}).status == 200
 
 
@@ -143,7 +144,7 @@ def test_disabled_and_expired_keys_are_403(store) -> None:
     assert gateway.request("GET", "/api/projects", {"X-API-Key": grace}).status == 200
 
 
-def test_key_unknown_to_the_usage_plan_is_403_invalid_api_key(store, key) -> None:
+def test_key_unknown_to_the_usage_plan_is_403_invalid_api_key(key) -> None:
     result = Gateway(backend=ok_backend, plan_keys=set()).request("GET", "/api/projects", {"X-API-Key": key})
     assert result.status == 403
     assert result.body["error"] == "API key is not enabled for this API"
@@ -152,19 +153,20 @@ def test_key_unknown_to_the_usage_plan_is_403_invalid_api_key(store, key) -> Non
 def test_store_failure_fails_closed_with_503(store, key) -> None:
     store.fail = ConnectionError("dynamodb unreachable")
     called = []
-    gateway = Gateway(backend=lambda e, c: called.append(1), plan_keys={key})
+    gateway = Gateway(backend=lambda _event, _context: called.append(1), plan_keys={key})
     result = gateway.request("GET", "/api/projects", {"X-API-Key": key})
     assert result.status == 503
     assert result.header("Retry-After") == "5"
     assert called == []
 
 
-def test_allow_returns_usage_identifier_key_and_string_context(store, key) -> None:
+def test_allow_returns_usage_identifier_key_and_string_context(key) -> None:
     result = authorizer.handler(authorizer_event("GET", "/api/projects", {"X-API-Key": key}), None, now=NOW)
     assert result["usageIdentifierKey"] == key
     assert result["principalId"] == keys.key_id_of(key)
     statement = result["policyDocument"]["Statement"][0]
-    assert statement["Effect"] == "Allow" and statement["Resource"].endswith("/v1/GET/api/projects")
+    assert statement["Effect"] == "Allow"
+    assert statement["Resource"].endswith("/v1/GET/api/projects")
     assert all(isinstance(v, str) for v in result["context"].values())
     assert result["context"]["rateLimitReset"] == str(keys.window_start(NOW) + keys.WINDOW_SECONDS)
 
@@ -188,7 +190,8 @@ def test_allow_returns_usage_identifier_key_and_string_context(store, key) -> No
         None,
     ],
 )
-def test_events_without_a_usable_key_are_401(store, event) -> None:
+@pytest.mark.usefixtures("store")
+def test_events_without_a_usable_key_are_401(event) -> None:
     with pytest.raises(authorizer.Unauthorized) as raised:
         authorizer.handler(event, None)
     assert str(raised.value) == "Unauthorized"  # API Gateway's exact contract for a 401
@@ -205,7 +208,8 @@ def test_malformed_keys_are_denied_403_without_a_lookup(store, value) -> None:
     assert result["context"]["reason"] == "malformed_key"
 
 
-def test_ten_kilobyte_header_through_the_gateway_is_403(store) -> None:
+@pytest.mark.usefixtures("store")
+def test_ten_kilobyte_header_through_the_gateway_is_403() -> None:
     result = Gateway(backend=ok_backend).request("GET", "/api/projects", {"X-API-Key": "A" * 10_240})
     assert result.status == 403
 
@@ -219,7 +223,8 @@ def test_key_values_never_reach_a_log_line(store, key, caplog) -> None:
     store.fail = RuntimeError("boom")
     gateway.request("GET", "/api/projects", {"X-API-Key": key})
     text = "\n".join(r.getMessage() for r in caplog.records)
-    assert "deny" in text and "fail closed" in text  # something was logged...
+    assert "deny" in text
+    assert "fail closed" in text
     for value in (key, unknown, key[:-1] + "x", key[19:]):  # ...but never a key or its secret part
         assert value not in text
 
@@ -237,7 +242,8 @@ def test_comparison_uses_hmac_compare_digest(monkeypatch) -> None:
 def test_stored_hash_is_peppered_hmac_not_the_key() -> None:
     _, value = keys.generate_key()
     digest = keys.hash_key(value, PEPPER)
-    assert len(digest) == 64 and value not in digest
+    assert len(digest) == 64
+    assert value not in digest
     assert digest != keys.hash_key(value, PEPPER + b"x")
 
 

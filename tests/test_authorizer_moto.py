@@ -79,7 +79,8 @@ def test_key_created_by_the_cli_is_accepted_counted_and_limited(aws) -> None:
     statuses = [gateway.request("GET", "/api/projects", {"x-api-key": key}).status for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     record = manager.list()[0]
-    assert record["key_id"] == key_id and record["last_used"] is not None
+    assert record["key_id"] == key_id
+    assert record["last_used"] is not None
 
     manager.disable(key_id)
     assert gateway.request("GET", "/api/projects", {"X-API-KEY": key}).status == 403
@@ -88,7 +89,7 @@ def test_key_created_by_the_cli_is_accepted_counted_and_limited(aws) -> None:
 def authorizer_backend(event, context):
     from modules.functions.http import response, with_rate_limit
 
-    return with_rate_limit(lambda e, c: response(200, {"ok": True}))(event, context)
+    return with_rate_limit(lambda _event, _context: response(200, {"ok": True}))(event, context)
 
 
 def test_unreachable_dynamodb_fails_closed(aws, monkeypatch) -> None:

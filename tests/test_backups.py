@@ -197,7 +197,8 @@ def test_tables_are_built_with_the_table_protection() -> None:
     assert table["point_in_time_recovery"] == {"enabled": True}
     assert table["server_side_encryption"] == {"enabled": True, "kms_key_arn": DATA_KEY_ARN}
     assert table["deletion_protection_enabled"] is True
-    assert table["billing_mode"] == "PAY_PER_REQUEST" and table["attribute"] == [{"name": "id", "type": "S"}]
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["attribute"] == [{"name": "id", "type": "S"}]
 
 
 def test_table_props_reject_a_bad_hash_key() -> None:

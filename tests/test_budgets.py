@@ -85,4 +85,6 @@ def test_local_turns_budget_and_anomaly_monitor_off_explicitly() -> None:
     )
     for env in ("dev", "staging", "prod"):
         config = load(env).monitoring
-        assert config.budget_enabled and config.anomaly_monitor_enabled and config.composite_alarms_enabled
+        assert config.budget_enabled
+        assert config.anomaly_monitor_enabled
+        assert config.composite_alarms_enabled

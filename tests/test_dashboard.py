@@ -133,7 +133,8 @@ def test_environment_dashboard_references_its_resources(env: str, stacks) -> Non
     body = json.loads(dashboard["dashboard_body"])
     lambda_widget = widget(body, "Lambda")
     function_names = {m[3] for m in lambda_widget["properties"]["metrics"]}
-    assert function_names and all(name.startswith("${") for name in function_names)  # Terraform references
+    assert function_names
+    assert all(name.startswith("${") for name in function_names)
     assert {w["properties"]["region"] for w in body["widgets"] if w["type"] == "metric"} == {config.region}
 
 
@@ -226,7 +227,8 @@ def test_extra_widget_is_placed_after_the_built_in_widgets() -> None:
     assert titles == ["API Gateway", "Lambda", "DynamoDB", "SQS", "WAF", "Canary", "Alarms", "Checkout"]
     checkout = widgets[-1]
     assert (checkout["x"], checkout["y"], checkout["width"], checkout["height"]) == (0, 24, 8, 4)
-    assert checkout["properties"]["period"] == 300 and checkout["properties"]["region"] == REGION
+    assert checkout["properties"]["period"] == 300
+    assert checkout["properties"]["region"] == REGION
     assert checkout["properties"]["metrics"] == [
         ["AgenticAI/App", "OrdersPlaced", {"stat": "Sum", "label": "orders placed"}],
         ["AgenticAI/App", "OrdersFailed", {"stat": "Sum", "label": "OrdersFailed", "period": 60}],

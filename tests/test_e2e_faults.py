@@ -116,8 +116,9 @@ def emulator(tmp_path: Path):
 
 
 @pytest.fixture
-def tf(emulator: MotoServer, terraform) -> Terraform:  # `terraform`: skips where terraform/provider are absent
-    return Terraform(emulator_env(emulator, REGION))
+def tf(emulator: MotoServer, terraform: Terraform) -> Terraform:
+    """The session runner with this test's emulator (the ``terraform`` fixture skips where terraform is absent)."""
+    return Terraform(emulator_env(emulator, REGION), binary=terraform.binary)
 
 
 def init(tf: Terraform, stack: Path, server: MotoServer) -> Path:
@@ -163,7 +164,8 @@ def test_concurrent_apply_fails_on_the_lock_and_leaves_state_intact(tf, emulator
         holder.kill()
 
     _, after = state_object(emulator, key)
-    assert after["lineage"] == before["lineage"] and after["serial"] > before["serial"]
+    assert after["lineage"] == before["lineage"]
+    assert after["serial"] > before["serial"]
     names = {r["name"] for r in after["resources"]}
     assert names == {"fx_base", "fx_from_a"}
     topics = {t["TopicArn"].rsplit(":", 1)[1] for t in boto3_client("sns", emulator, REGION).list_topics()["Topics"]}
@@ -185,7 +187,8 @@ def test_stale_lock_is_reported_and_cleared_with_force_unlock(tf, emulator, tmp_
     assert blocked.returncode == 1
     assert LOCK_ERROR in blocked.stderr
     shown_id = re.search(r"^\s*ID:\s+(\S+)", blocked.stderr, re.MULTILINE)
-    assert shown_id is not None and shown_id.group(1) == stale["ID"]
+    assert shown_id is not None
+    assert shown_id.group(1) == stale["ID"]
     assert stale["Operation"] == "OperationTypeApply"
 
     tf.run(stack, "force-unlock", "-force", shown_id.group(1))

@@ -43,7 +43,8 @@ def test_pull_request_runs_the_gates_then_plans_every_environment_with_oidc() ->
     assert any(u.startswith("aws-actions/configure-aws-credentials@") for u in uses)
     assert any(u.startswith("actions/upload-artifact@") for u in uses)
     commands = steps_running(plan)
-    assert "plan -input=false -lock=false" in commands and "-out=" in commands
+    assert "plan -input=false -lock=false" in commands
+    assert "-out=" in commands
     assert "apply" not in commands  # a pull request never applies
 
 
@@ -68,4 +69,5 @@ def test_main_applies_in_order_behind_github_environments() -> None:
 @pytest.mark.parametrize("name", sorted(p.name for p in WORKFLOWS.glob("*.yml")))
 def test_no_stored_aws_keys(name: str) -> None:
     text = (WORKFLOWS / name).read_text()
-    assert "AWS_ACCESS_KEY_ID" not in text and "AWS_SECRET_ACCESS_KEY" not in text
+    assert "AWS_ACCESS_KEY_ID" not in text
+    assert "AWS_SECRET_ACCESS_KEY" not in text

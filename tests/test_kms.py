@@ -52,7 +52,8 @@ def test_one_rotating_data_key_with_its_alias(env, stacks) -> None:
     arn, key = data_key(stack, prefix)
     assert key["enable_key_rotation"] is True
     assert key["deletion_window_in_days"] == 30
-    assert key["policy"].startswith("${data.aws_iam_policy_document.") and "data-key_policy" in key["policy"]
+    assert key["policy"].startswith("${data.aws_iam_policy_document.")
+    assert "data-key_policy" in key["policy"]
     assert arn.startswith("${aws_kms_key.data-key_")  # the stack's construct id "data-key": a stable address
 
 
@@ -69,7 +70,8 @@ def test_key_policy_root_administers_and_cloudwatch_logs_of_this_account_only(en
     assert set(statements) == {"AccountAdministersKey", "CloudWatchLogsUseKey"}
     admin = statements["AccountAdministersKey"]
     [principal] = admin["principals"]
-    assert principal["type"] == "AWS" and principal["identifiers"][0].endswith(".account_id}:root")
+    assert principal["type"] == "AWS"
+    assert principal["identifiers"][0].endswith(".account_id}:root")
     logs = statements["CloudWatchLogsUseKey"]
     [service] = logs["principals"]
     assert service["type"] == "Service"
@@ -83,9 +85,11 @@ def test_key_policy_root_administers_and_cloudwatch_logs_of_this_account_only(en
         "kms:Describe*",
     ]
     [condition] = logs["condition"]
-    assert condition["test"] == "ArnLike" and condition["variable"] == "kms:EncryptionContext:aws:logs:arn"
+    assert condition["test"] == "ArnLike"
+    assert condition["variable"] == "kms:EncryptionContext:aws:logs:arn"
     [log_groups] = condition["values"]
-    assert ":logs:${data.aws_region." in log_groups and log_groups.endswith(".account_id}:log-group:*")
+    assert ":logs:${data.aws_region." in log_groups
+    assert log_groups.endswith(".account_id}:log-group:*")
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -32,7 +32,8 @@ def sections(text: str) -> dict[str, str]:
 def test_every_deployed_alarm_has_a_section(environments, rendered: str) -> None:
     found = sections(rendered)
     keys = {key for env in environments for key in env.specs}
-    assert keys and keys <= set(found)
+    assert keys
+    assert keys <= set(found)
     for key in keys:
         section = found[key]
         assert "**What it means.**" in section
@@ -42,7 +43,8 @@ def test_every_deployed_alarm_has_a_section(environments, rendered: str) -> None
         heading = "**First three things to check.**" if len(spec.checks) == 3 else "**What to do.**"
         checks = re.findall(r"^[123]\. ", section.split(heading)[1], flags=re.MULTILINE)
         assert len(checks) == len(spec.checks), key
-        assert "Dashboard: [" in section and "Logs: [" in section
+        assert "Dashboard: [" in section
+        assert "Logs: [" in section
 
 
 def test_thresholds_per_environment_come_from_config(environments, rendered: str) -> None:

@@ -160,7 +160,8 @@ def test_staged_modes_and_per_rule_overrides_render_as_the_provider_expects(full
 def test_rate_limited_clients_get_a_json_body(full) -> None:
     stack, _ = full
     (body,) = stack.resource("aws_wafv2_web_acl", name=f"{PREFIX}-waf")["custom_response_body"]
-    assert body["key"] == "rate-limited" and body["content_type"] == "APPLICATION_JSON"
+    assert body["key"] == "rate-limited"
+    assert body["content_type"] == "APPLICATION_JSON"
     assert json.loads(body["content"])["retryAfterSeconds"] == 60
 
 
@@ -183,7 +184,8 @@ def test_logs_go_to_a_waf_log_group_with_credentials_redacted(full) -> None:
     logging = stack.resource("aws_wafv2_web_acl_logging_configuration")
     log_group = address(stack, "aws_cloudwatch_log_group", name=f"aws-waf-logs-{PREFIX}")
     assert logging["log_destination_configs"] == [f"${{{log_group}.arn}}"]
-    assert logging["resource_arn"].startswith("${aws_wafv2_web_acl.") and logging["resource_arn"].endswith(".arn}")
+    assert logging["resource_arn"].startswith("${aws_wafv2_web_acl.")
+    assert logging["resource_arn"].endswith(".arn}")
     assert logging["redacted_fields"] == [
         {"single_header": {"name": "x-api-key"}},
         {"single_header": {"name": "authorization"}},
@@ -336,7 +338,8 @@ def test_environment_stack_protects_its_api_stage(env: str, stacks) -> None:
     acl = stack.resource("aws_wafv2_web_acl", name=f"{config.name_prefix}-waf")
     assert acl["scope"] == "REGIONAL"
     (association,) = stack.resources("aws_wafv2_web_acl_association")
-    assert association["resource_arn"].startswith("${") and association["resource_arn"].endswith(".arn}")
+    assert association["resource_arn"].startswith("${")
+    assert association["resource_arn"].endswith(".arn}")
     assert "aws_api_gateway_stage." in association["resource_arn"] or "data." in association["resource_arn"]
     group = stack.resource("aws_cloudwatch_log_group", name=f"aws-waf-logs-{config.name_prefix}")
     assert group["retention_in_days"] == config.log_retention_days

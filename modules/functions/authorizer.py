@@ -236,7 +236,7 @@ def handler(event: Any, context: Any = None, *, now: float | None = None) -> dic
 
     reset = window + keys.WINDOW_SECONDS
     limited = count is None
-    remaining = 0 if limited else max(record.rate_limit - count, 0)
+    remaining = 0 if count is None else max(record.rate_limit - count, 0)
     if record.last_used_epoch is None or clock - record.last_used_epoch >= LAST_USED_RESOLUTION_SECONDS:
         try:
             store.touch(key_id, clock)

@@ -29,7 +29,7 @@ def _make_update_item_atomic() -> None:
         with lock:
             return original(self, *args, **kwargs)
 
-    DynamoDBBackend.update_item = update_item
+    setattr(DynamoDBBackend, "update_item", update_item)  # noqa: B010 - a monkey patch (mypy refuses method assignment)
 
 
 class AtomicMotoServer(MotoServer):

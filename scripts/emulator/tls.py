@@ -81,11 +81,12 @@ def patch_moto() -> None:
             return PermissionResult.NEUTRAL
         return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
 
-    FakeBucket.get_permission = get_permission
+    # Monkey-patching the emulator (setattr: mypy rightly refuses plain assignment to a method).
+    setattr(FakeBucket, "get_permission", get_permission)  # noqa: B010
 
     from moto.sqs.models import Queue
 
-    moto_attributes = Queue.attributes.fget
+    moto_attributes = vars(Queue)["attributes"].fget
 
     def attributes(self) -> dict:
         result = moto_attributes(self)
@@ -93,7 +94,7 @@ def patch_moto() -> None:
             result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
         return result
 
-    Queue.attributes = property(attributes)
+    setattr(Queue, "attributes", property(attributes))  # noqa: B010
 
     from moto.apigateway.models import Account
 
@@ -108,7 +109,7 @@ def patch_moto() -> None:
                 rest.append(op)
         return moto_account_patch(self, rest)
 
-    Account.apply_patch_operations = apply_patch_operations
+    setattr(Account, "apply_patch_operations", apply_patch_operations)  # noqa: B010
 
 
 def write_certificate(directory: Path) -> tuple[Path, Path]:
