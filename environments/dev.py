@@ -25,7 +25,7 @@ CONFIG = EnvironmentConfig(
     state=StateConfig(bucket="agenticai-tfstate-111111111111-dev"),
     monitoring=MonitoringConfig(
         alert_emails=("agenticai-dev-alerts@example.com",),
-        # The hardening alone is about $28/month fixed (WAF, alarms, keys, secrets: `make cost`).
+        # The hardening has a fixed monthly cost (WAF, alarms, keys, secrets): `make cost` shows it.
         monthly_budget_usd=40.0,
         # Development traffic is small and noisy: a few failures are a large share of it.
         thresholds=AlarmThresholds(lambda_error_rate_percent=10.0, api_5xx_count=20.0, api_latency_p95_ms=2000.0),
@@ -38,6 +38,6 @@ CONFIG = EnvironmentConfig(
         default_key_rate_limit_per_hour=200,
         rotation_grace_hours=1,
     ),
-    # Every 15 minutes ($3.46/month instead of $10.37): dev needs a signal, not a 5-minute page.
+    # Every 15 minutes (a third of the 5-minute cost; `make cost`): dev needs a signal, not a 5-minute page.
     canary=CanaryConfig(schedule_minutes=15),
 )

@@ -1,7 +1,7 @@
 """local: the emulator profile, deployed to a moto server on loopback by ``make e2e``.
 
 Features the emulator does not implement are switched off here, explicitly,
-and listed in the README's emulator table. Nothing about the emulator's
+and listed in docs/EMULATOR.md's table. Nothing about the emulator's
 endpoint is configured here: the provider is pointed at it with environment
 variables at run time, so this stack's JSON is valid for a real account too.
 """

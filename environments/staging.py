@@ -21,10 +21,10 @@ CONFIG = EnvironmentConfig(
     state=StateConfig(bucket="agenticai-tfstate-222222222222-staging"),
     monitoring=MonitoringConfig(
         alert_emails=("agenticai-staging-alerts@example.com",),
-        # The hardening alone is about $28/month fixed (WAF, alarms, keys, secrets: `make cost`).
+        # The hardening has a fixed monthly cost (WAF, alarms, keys, secrets): `make cost` shows it.
         monthly_budget_usd=40.0,
     ),
     waf=WafConfig(mode=RuleAction.COUNT),
-    # Every 10 minutes ($5.18/month): production-like, at half the canary cost.
+    # Every 10 minutes (half the 5-minute canary cost; `make cost`): production-like.
     canary=CanaryConfig(schedule_minutes=10),
 )

@@ -1,6 +1,6 @@
-"""The README's disaster-recovery procedures, step for step, against the moto server.
+"""The disaster-recovery procedures of docs/BACKUPS.md, step for step, against the moto server.
 
-Each boto3 call below is the SDK form of one ``aws`` command in the README's
+Each boto3 call below is the SDK form of one ``aws`` command in docs/BACKUPS.md's
 "Disaster recovery" section (same operation, same parameters). moto copies all
 items on a point-in-time restore whatever the time given, so this proves the
 procedure and its parameters, not AWS's restore semantics.

@@ -1,6 +1,6 @@
 """The front door: API-key REQUEST authorizer, usage plan, gateway responses, keys table, pepper.
 
-How each status really happens on API Gateway (the README has the full story):
+How each status really happens on API Gateway (docs/API.md has the full story):
 
 * 401: no ``X-API-Key`` -> the identity source is missing (API Gateway answers
   without calling the authorizer), or the authorizer raises ``Unauthorized``

@@ -1,6 +1,6 @@
 """REQUEST authorizer: API key on ``X-API-Key`` (any case), per-key hourly limit, fail closed.
 
-Outcomes, and how API Gateway turns each into a response (see the README):
+Outcomes, and how API Gateway turns each into a response (see docs/API.md):
 
 * no key, or an empty one -> ``raise Unauthorized`` -> gateway response UNAUTHORIZED, **401**;
 * malformed, unknown, disabled or expired key -> Deny policy -> ACCESS_DENIED, **403**;
