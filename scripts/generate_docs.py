@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import re
 import sys
@@ -185,8 +186,12 @@ def slo_block(facts: Facts) -> str:
             f"{found.burn_rate:g}x, {found.severity.value} (availability: > {found.burn_rate * budget:.3g} % 5XX)"
         )
 
-    windows = env_table(facts, [(f"`{name}` window", lambda e, n=name: window(e, n)) for name in names])
+    windows = env_table(facts, [(f"`{name}` window", functools.partial(_window_cell, window, name)) for name in names])
     return objectives + "\n\n" + windows
+
+
+def _window_cell(window: Callable[[str, str], str], name: str, env: str) -> str:
+    return window(env, name)
 
 
 def budgets_block(facts: Facts) -> str:
