@@ -14,7 +14,14 @@ secrets, KMS keys, and log ingestion and storage at assumed volumes.
 The *fixed* part (everything but requests and logs) is paid even with no
 traffic. The estimate fails (exit 1) when it exceeds ``--max-fixed-share`` of
 the environment's monthly budget (``monitoring.monthly_budget_usd``). Exit 2 on
-an error such as a missing synth.
+an error such as a missing synth (the exit codes of every script: scripts/cli.py).
+
+Resources are named by their logical names, the construct path inside the stack (``api/execution-logs``,
+``waf/web-acl``), which is what the Terraform address is made of: a synthesized name may be an unresolved
+``${...}`` reference until apply. Every line of the text output is under 100 characters.
+
+This script reads files only and makes no AWS call, so it has no account check; without ``--env`` it
+estimates every environment (never one by default). ``--json`` prints the estimates as JSON.
 """
 
 from __future__ import annotations
@@ -103,7 +110,19 @@ def canary_line(name: str, schedule_expression: str) -> Line:
 
 
 def _resources(document: dict, type_: str) -> list[dict]:
-    return list(document.get("resource", {}).get(type_, {}).values())
+    """The resources of one type, each with its logical name under the key ``"logical_name"``."""
+    return [
+        {**body, "logical_name": logical_name(key, body)}
+        for key, body in document.get("resource", {}).get(type_, {}).items()
+    ]
+
+
+def logical_name(key: str, body: dict) -> str:
+    """The construct path without the stack (``api/execution-logs``), else the Terraform resource key."""
+    path = body.get("//", {}).get("metadata", {}).get("path") if isinstance(body.get("//"), dict) else None
+    if isinstance(path, str) and "/" in path:
+        return path.split("/", 1)[1]
+    return key
 
 
 def _literal(value, fallback: str) -> str:
@@ -147,7 +166,7 @@ def estimate_lines(documents: Sequence[dict], assumptions: Assumptions) -> list[
             yield from _resources(document, type_)
 
     for acl in each("aws_wafv2_web_acl"):
-        name = _literal(acl.get("name"), "web ACL")
+        name = acl["logical_name"]
         lines.append(Line(f"WAF web ACL {name}", 1, "web ACL", p["waf_web_acl"].usd, fixed=True))
         rules = _waf_rule_count(acl)
         if rules:
@@ -211,7 +230,7 @@ def estimate_lines(documents: Sequence[dict], assumptions: Assumptions) -> list[
 
     for canary in each("aws_synthetics_canary"):
         expression = canary.get("schedule", {}).get("expression", "")
-        line = canary_line(_literal(canary.get("name"), "canary"), expression)
+        line = canary_line(canary["logical_name"], expression)
         lines.append(line)
         # The canary reads its API key from Secrets Manager on every run.
         lines.append(
@@ -235,9 +254,10 @@ def estimate_lines(documents: Sequence[dict], assumptions: Assumptions) -> list[
         assumptions.requests_per_month * assumptions.waf_log_share * assumptions.waf_log_kb_per_request / 1_000_000
     )
     for group in each("aws_cloudwatch_log_group"):
-        name = _literal(group.get("name"), "log group")
+        name = group["logical_name"]
         retention = group.get("retention_in_days") or 0
-        ingest_gb = waf_log_gb if name.startswith("aws-waf-logs-") else assumptions.log_gb_per_group_per_month
+        is_waf_log = _literal(group.get("name"), "").startswith("aws-waf-logs-")
+        ingest_gb = waf_log_gb if is_waf_log else assumptions.log_gb_per_group_per_month
         lines.append(Line(f"Log ingestion {name}", ingest_gb, "GB", p["log_ingestion"].usd, fixed=False))
         if retention:
             stored = ingest_gb * retention / DAYS_PER_MONTH  # steady state: `retention` days of data kept
@@ -262,19 +282,19 @@ def render(estimate: Estimate, assumptions: Assumptions) -> str:
         f"Cost estimate: {estimate.environment} (prices as of {PRICES_AS_OF}, {REGION}; "
         f"{assumptions.requests_per_month:,} requests/month assumed)"
     )
-    rows = [header, f"{'Resource':<{width}}  {'Quantity':>12}  {'Unit price':>10}  {'Monthly':>9}  Kind"]
+    rows = [header, f"{'Resource':<{width}}  {'Quantity':>9}  {'Unit USD':>8}  {'Monthly':>8}  Kind"]
     rows.append("-" * len(rows[-1]))
     for line in estimate.lines:
         quantity = f"{line.quantity:,.0f}" if float(line.quantity).is_integer() else f"{line.quantity:,.3f}"
         rows.append(
-            f"{line.item:<{width}}  {quantity:>12}  {'$' + format(line.unit_usd, 'g'):>10}  "
-            f"{'$' + format(line.monthly_usd, '.2f'):>9}  {'fixed' if line.fixed else 'usage'}"
+            f"{line.item:<{width}}  {quantity:>9}  {'$' + format(line.unit_usd, 'g'):>8}  "
+            f"{'$' + format(line.monthly_usd, '.2f'):>8}  {'fixed' if line.fixed else 'usage'}"
         )
     rows.append("-" * len(rows[1]))
-    rows.append(f"{'Total':<{width}}  {'':>12}  {'':>10}  {'$' + format(estimate.total_usd, '.2f'):>9}")
+    rows.append(f"{'Total':<{width}}  {'':>9}  {'':>8}  {'$' + format(estimate.total_usd, '.2f'):>8}")
     verdict = "OK" if estimate.within_limit else "OVER LIMIT"
     if not estimate.gated:
-        verdict = "not gated (emulator tier, never billed)"
+        verdict = "not gated (emulator tier)"
     rows.append(
         f"Fixed part: ${estimate.fixed_usd:.2f} = {estimate.fixed_share * 100:.1f}% of the "
         f"${estimate.budget_usd:.2f} budget (limit {estimate.max_fixed_share * 100:.0f}%): {verdict}"
@@ -286,8 +306,8 @@ def five_minute_canary_note() -> str:
     line = canary_line("alone", "rate(5 minutes)")
     return (
         f"For scale: a 5-minute canary alone is {line.quantity:,.0f} runs x ${line.unit_usd} = "
-        f"${line.monthly_usd:.2f}/month; every 15 minutes it is "
-        f"${canary_line('alone', 'rate(15 minutes)').monthly_usd:.2f}."
+        f"${line.monthly_usd:.2f}/month (every 15 min: "
+        f"${canary_line('alone', 'rate(15 minutes)').monthly_usd:.2f})."
     )
 
 
@@ -308,8 +328,13 @@ def _positive_int(value: str) -> int:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--env", action="append", dest="envs", metavar="NAME", help="environment (repeatable)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog="Exit status: 0 ok, 1 over the limit, 2 usage or no synth."
+    )
+    parser.add_argument(
+        "--env", action="append", dest="envs", metavar="NAME", help="environment (repeatable; default: every one)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the estimates as JSON")
     parser.add_argument("--stacks-dir", type=Path, default=Path("cdktf.out/stacks"), help="synth output")
     parser.add_argument("--requests-per-month", type=_positive_int, default=Assumptions.requests_per_month)
     parser.add_argument(
@@ -325,7 +350,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     assumptions = Assumptions(requests_per_month=args.requests_per_month)
     status = 0
-    reports = []
+    reports: list[str] = []
+    documents_json: list[dict] = []
     for env in dict.fromkeys(args.envs or ENVIRONMENTS):
         try:
             config = load(env)
@@ -340,13 +366,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (UnknownEnvironmentError, EnvironmentConfigError, FileNotFoundError, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-        reports.append(render(estimate, assumptions))
+        if args.json:
+            documents_json.append(estimate_json(estimate))
+        else:
+            reports.append(render(estimate, assumptions))
         if not estimate.within_limit:
             status = 1
+    if args.json:
+        print(json.dumps({"prices_as_of": PRICES_AS_OF, "region": REGION, "estimates": documents_json}, indent=2))
+        return status
     print("\n\n".join(reports))
     print()
     print(five_minute_canary_note())
     return status
+
+
+def estimate_json(estimate: Estimate) -> dict:
+    return {
+        "environment": estimate.environment,
+        "budget_usd": estimate.budget_usd,
+        "total_usd": round(estimate.total_usd, 2),
+        "fixed_usd": round(estimate.fixed_usd, 2),
+        "fixed_share": round(estimate.fixed_share, 4),
+        "max_fixed_share": estimate.max_fixed_share,
+        "within_limit": estimate.within_limit,
+        "gated": estimate.gated,
+        "lines": [
+            {
+                "item": line.item,
+                "quantity": line.quantity,
+                "unit": line.unit,
+                "unit_usd": line.unit_usd,
+                "monthly_usd": round(line.monthly_usd, 4),
+                "fixed": line.fixed,
+            }
+            for line in estimate.lines
+        ],
+    }
 
 
 if __name__ == "__main__":

@@ -14,12 +14,17 @@ and to an API Gateway API key attached to the environment's usage plan, which
 meters it. AWS credentials and endpoint come from the usual boto3 sources
 (``AWS_PROFILE``, ``AWS_ENDPOINT_URL`` for an emulator...).
 
-Exit status: 0 success, 1 AWS or state error, 2 bad arguments.
+``--env`` is required and the caller's account must be the environment's ``account_id`` (STS
+GetCallerIdentity is called first). ``--json`` (before the subcommand) prints every result as JSON.
+
+Exit status (scripts/cli.py): 0 success, 2 bad arguments, unknown key or environment not applied (wrong
+account included), 3 AWS unreachable or denied.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -32,20 +37,19 @@ from typing import Any
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from environments import EnvironmentConfigError, UnknownEnvironmentError, load  # noqa: E402
 from modules.front_door.names import AuthNames  # noqa: E402
 from modules.functions import keys  # noqa: E402
+from scripts import cli  # noqa: E402
 
 _NAME_PATTERN = r"[a-z0-9][a-z0-9-]{0,62}"
 _KEY_ID_PATTERN = rf"[0-9a-f]{{{keys.KEY_ID_LENGTH}}}"
 
 
-class CliError(Exception):
-    """A user-facing failure: printed as ``error: ...``, exit status ``code``."""
+class CliError(cli.CliError):
+    """A user-facing failure: printed as ``error: ...``, exit status ``code``.
 
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
+    Default: exit 2 (scripts/cli.py: a usage or state error, such as an unknown key id).
+    """
 
 
 def _iso(epoch: float) -> str:
@@ -200,10 +204,9 @@ class KeyManager:
     def delete(self, key_id: str) -> None:
         record = self._record(key_id)
         if "apigw_key_id" in record:
-            try:
+            # Already gone: deleting is idempotent.
+            with contextlib.suppress(self.apigateway.exceptions.NotFoundException):
                 self.apigateway.delete_api_key(apiKey=record["apigw_key_id"]["S"])
-            except self.apigateway.exceptions.NotFoundException:
-                pass  # already gone: deleting is idempotent
         self.dynamodb.delete_item(TableName=self.names.keys_table, Key={"key_id": {"S": key_id}})
 
 
@@ -220,8 +223,10 @@ def _positive_int(field: str, value: int, maximum: int) -> int:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--env", required=True, help="environment whose keys to manage (dev, staging, prod, local)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog="Exit status: 0 ok, 2 usage or state error, 3 AWS error."
+    )
+    cli.add_common_arguments(parser, json_help="print results as JSON (key values included for create/rotate)")
     parser.add_argument("--name-prefix", help="resource name prefix (default: the environment's name_prefix)")
     parser.add_argument("--region", help="AWS region (default: the environment's region)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -236,7 +241,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     create.add_argument("--no-secret", action="store_true", help="do not store the value in Secrets Manager")
 
     listing = commands.add_parser("list", help="list keys (never their values)")
-    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    # Kept after the subcommand for compatibility; SUPPRESS so that it does not reset the top-level --json.
+    listing.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="same as the top-level --json")
 
     for command, text in (("disable", "disable a key now"), ("delete", "delete a key and its API Gateway key")):
         sub = commands.add_parser(command, help=text)
@@ -249,12 +255,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = load(args.env)
-    except (UnknownEnvironmentError, EnvironmentConfigError) as error:
-        raise CliError(str(error), code=2) from None
+    connection = cli.connect(args.env)
+    config = connection.config
     names = AuthNames.for_prefix(args.name_prefix or config.name_prefix)
     manager = KeyManager(names=names, region=args.region or config.region)
+
+    def emit(result: dict[str, Any], text: list[str]) -> int:
+        print(json.dumps(result, indent=2) if args.json else "\n".join(text))
+        return cli.EXIT_OK
 
     if args.command == "create":
         name = _checked("name", args.name, _NAME_PATTERN, "1-63 lowercase letters, digits or hyphens")
@@ -265,62 +273,45 @@ def run(args: argparse.Namespace) -> int:
         )
         secret = None if args.no_secret else (args.secret_name or names.key_secret(name))
         key_id, key = manager.create(name=name, rate_limit=rate, usage_plan_id=args.usage_plan_id, secret_name=secret)
-        print(f"key_id:     {key_id}")
-        print(f"rate_limit: {rate}/hour")
-        if secret:
-            print(f"secret:     {secret}")
-        print(f"api_key:    {key}")
         print("The key is shown only this once; only its hash is stored.", file=sys.stderr)
-        return 0
+        text = [f"key_id:     {key_id}", f"rate_limit: {rate}/hour"]
+        text += [f"secret:     {secret}"] if secret else []
+        return emit(
+            {"key_id": key_id, "rate_limit": rate, "secret": secret, "api_key": key}, [*text, f"api_key:    {key}"]
+        )
     if args.command == "list":
         rows = manager.list()
         if args.json:
             print(json.dumps(rows, indent=2))
-            return 0
+            return cli.EXIT_OK
         columns = ("key_id", "name", "enabled", "rate_limit", "created_at", "last_used", "expires_at")
         widths = {c: max(len(c), *(len(str(r[c] or "-")) for r in rows)) for c in columns}
         print("  ".join(c.ljust(widths[c]) for c in columns))
         for row in rows:
             print("  ".join(str(row[c] if row[c] is not None else "-").ljust(widths[c]) for c in columns))
-        return 0
+        return cli.EXIT_OK
 
     key_id = _checked("key-id", args.key_id, _KEY_ID_PATTERN, f"{keys.KEY_ID_LENGTH} lowercase hex characters")
     if args.command == "disable":
         manager.disable(key_id)
-        print(f"disabled {key_id}")
-    elif args.command == "delete":
+        return emit({"key_id": key_id, "disabled": True}, [f"disabled {key_id}"])
+    if args.command == "delete":
         manager.delete(key_id)
-        print(f"deleted {key_id}")
-    elif args.command == "rotate":
-        grace = args.grace_hours if args.grace_hours is not None else config.auth.rotation_grace_hours
-        if not 0 <= grace <= 720:
-            raise CliError(f"grace-hours: got {grace!r}; allowed: an integer >= 0 and <= 720", code=2)
-        new_id, new_key = manager.rotate(key_id, grace_hours=grace)
-        print(f"key_id:     {new_id}")
-        print(f"replaces:   {key_id} (valid for {grace} more hours)")
-        print(f"api_key:    {new_key}")
-        print("The key is shown only this once; only its hash is stored.", file=sys.stderr)
-    return 0
+        return emit({"key_id": key_id, "deleted": True}, [f"deleted {key_id}"])
+    grace = args.grace_hours if args.grace_hours is not None else config.auth.rotation_grace_hours
+    if not 0 <= grace <= 720:
+        raise CliError(f"grace-hours: got {grace!r}; allowed: an integer >= 0 and <= 720", code=2)
+    new_id, new_key = manager.rotate(key_id, grace_hours=grace)
+    print("The key is shown only this once; only its hash is stored.", file=sys.stderr)
+    return emit(
+        {"key_id": new_id, "replaces": key_id, "grace_hours": grace, "api_key": new_key},
+        [f"key_id:     {new_id}", f"replaces:   {key_id} (valid for {grace} more hours)", f"api_key:    {new_key}"],
+    )
 
 
+@cli.guarded
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        return run(args)
-    except CliError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.code
-    except Exception as error:  # noqa: BLE001 - AWS/network failures: one clear line, no traceback
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        if isinstance(error, ClientError):
-            info = error.response.get("Error", {})
-            print(f"error: AWS {info.get('Code', 'error')}: {info.get('Message', error)}", file=sys.stderr)
-            return 1
-        if isinstance(error, BotoCoreError):
-            print(f"error: AWS: {error}", file=sys.stderr)
-            return 1
-        raise
+    return run(parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -1,18 +1,26 @@
 #!/usr/bin/env python3
-"""Monthly cost report for one AgenticAI environment, from Cost Explorer.
+"""Monthly cost report for one AgenticAI environment, from Cost Explorer, in the seed's format.
 
     python scripts/monitor_costs.py --env prod                 # this month, budget from AWS Budgets
     python scripts/monitor_costs.py --env prod --budget 50     # explicit budget
-    python scripts/monitor_costs.py --month 2026-10 --json     # a past month, for machines
+    python scripts/monitor_costs.py --env dev --month 2026-10 --json          # a past month, for machines
+    python scripts/monitor_costs.py --env prod --html cost.html               # plus a self-contained page
 
-Exit status: 0 projected within budget, 1 projected over budget, 2 error.
+``--env`` is required (no default environment) and the caller's account must be the environment's
+``account_id`` (checked with STS GetCallerIdentity first). Exit status (scripts/cli.py): 0 projected within
+budget, 1 projected over budget, 2 usage or config error (wrong account included), 3 AWS unreachable or denied.
+
+The text report is the seed's (DESIGN.md, "Cost Monitoring Script"), line for line: title and its ``=``
+underline, ``Current Spending``, ``Days Remaining``, ``By Service:`` with ``  <Service>:<padding>$X.XX (P%)``,
+``Projected End-of-Month`` and ``Status: ✓ Within Budget`` / ``Status: ✗ Over Budget by $X.XX``. The extra
+lines (environment and budget source, daily trend, Cost Explorer's forecast) come after that sequence.
 
 Cost Explorer charges $0.01 per request, so the report makes at most two calls:
 one ``GetCostAndUsage`` (DAILY, grouped by service: it gives both the service
 table and the daily trend) and, for the current month, one ``GetCostForecast``
 shown as a cross-check. The projection itself is computed from the daily spend:
-spent so far + average daily spend x days remaining. Throttling is retried with
-exponential backoff (throttled requests are not billed).
+spent so far + average daily spend x days remaining. Throttling is retried by
+botocore's standard retry mode (throttled requests are not billed).
 
 The budget comes from ``--budget``, else from the environment's AWS Budgets
 monthly cost budget (the one whose name starts with the environment's name
@@ -24,25 +32,22 @@ from __future__ import annotations
 import argparse
 import calendar
 import datetime as dt
+import html
 import json
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python scripts/monitor_costs.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from environments import ENVIRONMENTS, EnvironmentConfigError, UnknownEnvironmentError, load  # noqa: E402
+from scripts.cli import EXIT_ACTION_NEEDED, EXIT_OK, CliError, add_common_arguments, connect, guarded  # noqa: E402
 
 #: Cost Explorer requests one report may make (each costs $0.01).
 MAX_CE_CALLS = 2
-THROTTLING_CODES = frozenset(
-    {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "LimitExceededException"}
-)
-RETRY_ATTEMPTS = 5
-RETRY_BASE_SECONDS = 1.0
+#: botocore standard-mode retries per Cost Explorer request (throttled requests are not billed).
+CE_MAX_RETRIES = 4
 SPARK = "▁▂▃▄▅▆▇█"
 
 #: Cost Explorer's service names -> the short names of the report.
@@ -64,7 +69,7 @@ SHORT_NAMES = {
 }
 
 
-class ReportError(Exception):
+class ReportError(CliError):
     """A failure the user can act on; printed as one line, exit status 2."""
 
 
@@ -122,27 +127,20 @@ class Period:
 
 @dataclass
 class CostExplorer:
-    """A Cost Explorer client that refuses a third request and retries throttling with backoff."""
+    """A Cost Explorer client that refuses a third request. Retries are the client's (botocore standard mode)."""
 
     client: object
-    sleep: Callable[[float], None] = time.sleep
+    #: Client for best-effort requests (the forecast): one attempt, no retry, since a missing forecast only
+    #: drops a cross-check line. Default: ``client``.
+    best_effort_client: object | None = None
     calls: int = 0
 
-    def call(self, operation: str, **kwargs):
-        from botocore.exceptions import ClientError
-
+    def call(self, operation: str, *, best_effort: bool = False, **kwargs):
         if self.calls >= MAX_CE_CALLS:
             raise ReportError(f"refusing Cost Explorer request {self.calls + 1}: the limit is {MAX_CE_CALLS}")
         self.calls += 1
-        for attempt in range(RETRY_ATTEMPTS):
-            try:
-                return getattr(self.client, operation)(**kwargs)
-            except ClientError as error:
-                code = error.response.get("Error", {}).get("Code", "")
-                if code not in THROTTLING_CODES or attempt == RETRY_ATTEMPTS - 1:
-                    raise
-                self.sleep(RETRY_BASE_SECONDS * 2**attempt)
-        raise AssertionError("unreachable")
+        client = (self.best_effort_client or self.client) if best_effort else self.client
+        return getattr(client, operation)(**kwargs)
 
 
 @dataclass
@@ -203,6 +201,7 @@ def fetch_forecast(ce: CostExplorer, period: Period) -> float | None:
     try:
         response = ce.call(
             "get_cost_forecast",
+            best_effort=True,
             TimePeriod={"Start": period.end.isoformat(), "End": period.next_month.isoformat()},
             Metric="UNBLENDED_COST",
             Granularity="MONTHLY",
@@ -268,39 +267,125 @@ def build_report(
     )
 
 
-def render_text(report: Report, period: Period) -> str:
+def seed_lines(report: Report, period: Period) -> list[str]:
+    """The seed's report, line for line (DESIGN.md, "Cost Monitoring Script")."""
     title = f"AgenticAI Cost Report - {period.month_start.strftime('%B %Y')}"
     lines = [
         title,
         "=" * len(title),
-        f"Environment: {report.environment} (budget from {report.budget_source})",
         f"Current Spending: ${report.spent:.2f} / ${report.budget:.2f} ({report.percent_of_budget:.1f}%)",
         f"Days Remaining: {report.days_remaining}",
         "",
         "By Service:",
     ]
-    width = max((len(s["service"]) for s in report.services), default=7)
+    # "  Lambda:      $5.20 (41.8%)": the labels padded to the longest one, then one space.
+    width = max((len(s["service"]) + 1 for s in report.services), default=0)
     for item in report.services:
-        amount = f"${item['amount']:.2f}"
-        lines.append(f"  {item['service']:<{width}}  {amount:>9}  {item['percent']:>5.1f}%")
+        lines.append(f"  {item['service'] + ':':<{width}} ${item['amount']:.2f} ({item['percent']:.1f}%)")
     if not report.services:
         lines.append("  (no costs recorded)")
+    lines += ["", f"Projected End-of-Month: ${report.projected:.2f}"]
+    if report.over_budget:
+        lines.append(f"Status: ✗ Over Budget by ${report.projected - report.budget:.2f}")
+    else:
+        lines.append("Status: ✓ Within Budget")
+    return lines
+
+
+def render_text(report: Report, period: Period) -> str:
+    """The seed's lines, then this report's extras (environment, budget source, daily trend, forecast)."""
+    lines = seed_lines(report, period)
     lines += [
         "",
+        f"Environment: {report.environment} (budget from {report.budget_source})",
         f"Daily Trend: {sparkline([d['amount'] for d in report.daily]) or '(no data)'}",
-        "",
-        f"Projected End-of-Month: ${report.projected:.2f}",
     ]
     if report.forecast is not None:
         lines.append(f"Cost Explorer forecast: ${report.forecast:.2f}")
-    if report.over_budget:
-        lines.append(
-            f"Status: OVER BUDGET - projected ${report.projected:.2f} exceeds ${report.budget:.2f} "
-            f"by ${report.projected - report.budget:.2f}"
-        )
-    else:
-        lines.append(f"Status: OK - projected {report.projected / report.budget * 100:.1f}% of budget")
     return "\n".join(lines)
+
+
+# --- HTML --------------------------------------------------------------------------------------------------------
+# One self-contained page: inline CSS and SVG, no script and nothing fetched from the network. tests/ parse it
+# with the standard library (xml.etree for the SVG, html.parser for the page): no browser is installed here and
+# CI would have to install Debian's chromium (~300 MB) only to look at two charts; the parsers check what a
+# browser needs (well-formed SVG with its namespace and viewBox, no external reference) in milliseconds.
+
+SVG_NS = "http://www.w3.org/2000/svg"
+ALARM_COLOURS = {"OK": "#2e7d32", "ALARM": "#c62828", "INSUFFICIENT_DATA": "#9e9e9e"}
+
+
+def svg_spend_chart(report: Report, period: Period, *, width: int = 640, height: int = 240) -> str:
+    """Cumulative daily spend (line), the budget (dashed line) and the projection to month end (dotted)."""
+    pad = 40
+    days = period.days_in_month
+    top = max(report.budget, report.projected, report.spent, 0.01) * 1.1
+
+    def x(day: float) -> float:
+        return round(pad + (width - 2 * pad) * day / days, 1)
+
+    def y(usd: float) -> float:
+        return round(height - pad - (height - 2 * pad) * usd / top, 1)
+
+    total, points = 0.0, [f"{x(0)},{y(0)}"]
+    for index, day in enumerate(report.daily, 1):
+        total += day["amount"]
+        points.append(f"{x(index)},{y(total)}")
+    elapsed = len(report.daily)
+    parts = [
+        f'<svg xmlns="{SVG_NS}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">',
+        "<title>Daily spend against the budget</title>",
+        f'<line class="axis" x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#555"/>',
+        f'<line class="budget" x1="{x(0)}" y1="{y(report.budget)}" x2="{x(days)}" y2="{y(report.budget)}" '
+        f'stroke="#c62828" stroke-dasharray="6 4"/>',
+        f'<text x="{x(0) + 4}" y="{y(report.budget) - 4}" font-size="11">budget ${report.budget:.2f}</text>',
+        f'<polyline class="spend" fill="none" stroke="#1565c0" stroke-width="2" points="{" ".join(points)}"/>',
+        f'<line class="projection" x1="{x(elapsed)}" y1="{y(report.spent)}" x2="{x(days)}" '
+        f'y2="{y(report.projected)}" stroke="#1565c0" stroke-dasharray="2 3"/>',
+        f'<text x="{x(days) - 4}" y="{y(report.projected) - 4}" font-size="11" text-anchor="end">'
+        f"projected ${report.projected:.2f}</text>",
+        "</svg>",
+    ]
+    return "".join(parts)
+
+
+def svg_alarm_grid(alarms: Sequence[dict], *, columns: int = 4, cell_width: int = 200, cell_height: int = 28) -> str:
+    """One cell per alarm ({"name", "state"}), coloured by state."""
+    rows = max(1, -(-len(alarms) // columns))
+    width, height = columns * cell_width, rows * cell_height
+    parts = [f'<svg xmlns="{SVG_NS}" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">']
+    parts.append("<title>Alarm states</title>")
+    for index, alarm in enumerate(alarms):
+        left, top = (index % columns) * cell_width, (index // columns) * cell_height
+        colour = ALARM_COLOURS.get(alarm["state"], "#9e9e9e")
+        parts.append(
+            f'<g class="alarm" data-state="{html.escape(alarm["state"])}">'
+            f'<rect x="{left + 1}" y="{top + 1}" width="{cell_width - 2}" height="{cell_height - 2}" fill="{colour}"/>'
+            f'<text x="{left + 6}" y="{top + 18}" font-size="11" fill="#fff">{html.escape(alarm["name"][:30])}</text>'
+            "</g>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render_html(report: Report, period: Period, *, alarms: Sequence[dict] | None = None, extra: str = "") -> str:
+    """A self-contained page: the seed's text, the spend chart, and (for ``ops daily``) the alarm grid."""
+    title = f"AgenticAI Cost Report - {period.month_start.strftime('%B %Y')} ({report.environment})"
+    sections = [
+        f"<h1>{html.escape(title)}</h1>",
+        svg_spend_chart(report, period),
+        f"<pre>{html.escape(render_text(report, period))}</pre>",
+    ]
+    if alarms is not None:
+        sections += ["<h2>Alarms</h2>", svg_alarm_grid(alarms)]
+    if extra:
+        sections.append(f"<pre>{html.escape(extra)}</pre>")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title>"
+        "<style>body{font-family:sans-serif;margin:2em}pre{background:#f5f5f5;padding:1em}</style>"
+        "</head><body>" + "".join(sections) + "</body></html>\n"
+    )
 
 
 def parse_month(value: str) -> dt.date:
@@ -328,61 +413,59 @@ def parse_budget(value: str) -> float:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--env", default="prod", help=f"environment, one of {', '.join(ENVIRONMENTS)} (default: prod)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog="Exit status: 0 ok, 1 over budget, 2 usage, 3 AWS error."
+    )
+    add_common_arguments(parser, json_help="print JSON instead of the text report (same schema as before)")
     parser.add_argument(
         "--budget", type=parse_budget, help="monthly budget in USD (default: the AWS Budget, else the config)"
     )
     parser.add_argument("--month", type=parse_month, help="month to report, YYYY-MM (default: this month)")
     parser.add_argument("--as-of", type=parse_date, help="report as of this date, YYYY-MM-DD (default: today, UTC)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of the text report")
+    parser.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained HTML page to FILE")
     return parser.parse_args(argv)
 
 
-def main(argv: Sequence[str] | None = None, *, session=None, sleep: Callable[[float], None] = time.sleep) -> int:
-    args = parse_args(argv)
-    try:
-        config = load(args.env)
-    except (UnknownEnvironmentError, EnvironmentConfigError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    as_of = args.as_of or dt.datetime.now(dt.UTC).date()
-    month_start = args.month or as_of.replace(day=1)
+def period_for(month: dt.date | None, as_of: dt.date | None) -> Period:
+    as_of = as_of or dt.datetime.now(dt.UTC).date()
+    month_start = month or as_of.replace(day=1)
     if month_start > as_of:
-        print(f"error: --month: got {month_start:%Y-%m}; allowed: a month up to {as_of:%Y-%m}", file=sys.stderr)
-        return 2
-    period = Period(month_start=month_start, as_of=as_of)
+        raise CliError(f"--month: got {month_start:%Y-%m}; allowed: a month up to {as_of:%Y-%m}")
+    return Period(month_start=month_start, as_of=as_of)
 
-    import boto3
-    from botocore.config import Config
-    from botocore.exceptions import BotoCoreError, ClientError
 
-    session = session or boto3.Session()
-    # Our own backoff (below) retries throttling; botocore's must not multiply the billed requests.
-    no_retries = Config(retries={"total_max_attempts": 1, "mode": "standard"})
-    try:
-        if args.budget is not None:
-            budget, source = args.budget, "--budget"
-        else:
-            budgets = session.client("budgets", region_name="us-east-1", config=no_retries)
-            budget, source = budget_from_aws(budgets, config.account_id, config.name_prefix) or (
-                config.monitoring.monthly_budget_usd,
-                f"environments/{config.name}.py",
-            )
-        ce = CostExplorer(session.client("ce", region_name="us-east-1", config=no_retries), sleep=sleep)
-        report = build_report(environment=config.name, period=period, budget=budget, budget_source=source, ce=ce)
-    except ClientError as error:
-        info = error.response.get("Error", {})
-        print(f"error: Cost Explorer: {info.get('Code', 'Error')}: {info.get('Message', error)}", file=sys.stderr)
-        return 2
-    except (BotoCoreError, ReportError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps({**asdict(report), "over_budget": report.over_budget}, indent=2))
+def cost_report(connection, period: Period, budget: float | None = None) -> Report:
+    """The report for ``connection``'s environment (an account-checked scripts.cli.Connection)."""
+    config = connection.config
+    if budget is not None:
+        source = "--budget"
     else:
-        print(render_text(report, period))
-    return 1 if report.over_budget else 0
+        budgets = connection.client("budgets", region="us-east-1")
+        budget, source = budget_from_aws(budgets, config.account_id, config.name_prefix) or (
+            config.monitoring.monthly_budget_usd,
+            f"environments/{config.name}.py",
+        )
+    ce = CostExplorer(
+        connection.client("ce", region="us-east-1", max_retries=CE_MAX_RETRIES),
+        best_effort_client=connection.client("ce", region="us-east-1", max_retries=0),
+    )
+    return build_report(environment=config.name, period=period, budget=budget, budget_source=source, ce=ce)
+
+
+def report_json(report: Report) -> str:
+    return json.dumps({**asdict(report), "over_budget": report.over_budget}, indent=2)
+
+
+@guarded
+def main(argv: Sequence[str] | None = None, *, session=None) -> int:
+    args = parse_args(argv)
+    period = period_for(args.month, args.as_of)
+    connection = connect(args.env, session=session)
+    report = cost_report(connection, period, args.budget)
+    print(report_json(report) if args.json else render_text(report, period))
+    if args.html:
+        args.html.write_text(render_html(report, period), encoding="utf-8")
+    return EXIT_ACTION_NEEDED if report.over_budget else EXIT_OK
 
 
 if __name__ == "__main__":

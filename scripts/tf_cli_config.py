@@ -15,6 +15,7 @@ Use it as ``TF_CLI_CONFIG_FILE=$(python scripts/tf_cli_config.py) terraform init
 
 from __future__ import annotations
 
+import argparse
 import glob
 import os
 import sys
@@ -67,14 +68,18 @@ def write_cli_config(directory: Path, mirror: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "outdir", nargs="?", type=Path, default=Path("build/terraform"), help="where to write terraform.rc"
+    )
+    args = parser.parse_args(argv)  # --help exits here, before any directory is created
     mirror = find_provider_mirror()
     if mirror is None:
         if os.environ.get(MIRROR_ENV):
             print(f"error: {MIRROR_ENV}={os.environ[MIRROR_ENV]} holds no {_LAYOUT}", file=sys.stderr)
             return 2
         return 0  # no mirror: terraform uses its normal configuration (the public registry)
-    outdir = Path(argv[0]) if argv else Path("build/terraform")
-    print(write_cli_config(outdir.resolve(), mirror))
+    print(write_cli_config(args.outdir.resolve(), mirror))
     return 0
 
 

@@ -380,7 +380,7 @@ def check_stage_logging(aws: Aws, dep: Deployment) -> Iterable[Result]:
 def check_log_group_encryption(aws: Aws, dep: Deployment) -> Iterable[Result]:
     """Every log group of the stack is encrypted with a customer-managed KMS key."""
     name = "log group encryption"
-    prefixes = (
+    prefixes: tuple[str, ...] = (
         f"/aws/lambda/{dep.name_prefix}-",
         f"/aws/apigateway/{dep.name_prefix}",
         f"aws-waf-logs-{dep.name_prefix}",

@@ -185,3 +185,35 @@ def test_stage_logging_and_log_group_encryption_fail_then_pass(emulator, capsys)
     assert hardened[("log group encryption", access_log)] == "PASS"
     assert hardened[("stage logging", "local:access-log")] == "PASS"
     assert hardened[("stage logging", "local:method-settings")] == "PASS"
+
+
+@pytest.mark.usefixtures("emulator")
+def test_json_lists_every_result(capsys) -> None:
+    assert verify_deployment.main(["--env", "local", "--json"]) == 1  # nothing deployed: checks fail
+    results = json.loads(capsys.readouterr().out)
+    assert results
+    assert set(results[0]) == {"check", "target", "status", "detail"}
+    assert {r["status"] for r in results} <= {"PASS", "FAIL", "SKIP"}
+
+
+@pytest.mark.usefixtures("emulator")
+def test_wrong_account_exits_2_with_one_line(capsys) -> None:
+    assert verify_deployment.main(["--env", "dev"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        "error: --env dev: the credentials are for account 123456789012, but dev is account 111111111111; "
+        "refusing to run"
+    ]
+
+
+def test_no_credentials_exits_3(monkeypatch, capsys) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert verify_deployment.main(["--env", "local"]) == 3
+    assert capsys.readouterr().err == (
+        "error: no AWS credentials found (configure a profile, SSO or environment credentials)\n"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,13 @@ def _rule(name: str) -> dict:
 
 DOCUMENT = {
     "resource": {
-        "aws_wafv2_web_acl": {"acl": {"name": "test-waf", "rule": [_rule(f"r{i}") for i in range(5)]}},
+        "aws_wafv2_web_acl": {
+            "waf_web-acl_54BA89C4": {
+                "//": {"metadata": {"path": "test/waf/web-acl"}},
+                "name": "test-waf",
+                "rule": [_rule(f"r{i}") for i in range(5)],
+            }
+        },
         "aws_cloudwatch_dashboard": {f"d{i}": {"dashboard_name": f"d{i}"} for i in range(4)},
         "aws_cloudwatch_metric_alarm": {
             "a1": {"metric_name": "Errors", "period": 300},
@@ -42,7 +49,15 @@ DOCUMENT = {
         "aws_synthetics_canary": {"c": {"name": "test-api", "schedule": {"expression": "rate(5 minutes)"}}},
         "aws_secretsmanager_secret": {"s1": {}, "s2": {}},
         "aws_kms_key": {"k": {}},
-        "aws_cloudwatch_log_group": {"l": {"name": "/aws/lambda/test", "retention_in_days": 30}},
+        "aws_cloudwatch_log_group": {
+            "l": {"name": "/aws/lambda/test", "retention_in_days": 30},
+            # An unresolved reference in the name: the logical name is used instead.
+            "api_execution-logs_87D8804E": {
+                "//": {"metadata": {"path": "test/api/execution-logs"}},
+                "name": "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.api_rest-api_FFFBAE81.id}/v1",
+                "retention_in_days": 30,
+            },
+        },
     }
 }
 
@@ -54,22 +69,25 @@ def by_item(lines) -> dict[str, float]:
 def test_every_priced_resource_kind() -> None:
     lines = estimate_lines([DOCUMENT], Assumptions(requests_per_month=2_000_000, log_gb_per_group_per_month=1.0))
     items = by_item(lines)
-    assert items["WAF web ACL test-waf"] == 5.00
-    assert items["WAF rules in test-waf"] == 5.00
+    assert items["WAF web ACL waf/web-acl"] == 5.00  # the logical name (construct path), not the name
+    assert items["WAF rules in waf/web-acl"] == 5.00
     assert items["WAF requests (2,000,000/month assumed)"] == 1.20
     assert items["CloudWatch dashboards (4, first 3 free)"] == 3.00
     assert items["Alarms, standard (2)"] == 0.20
     assert items["Alarms, metric math (1, billed per metric)"] == 0.30  # 3 metrics, the expression is free
     assert items["Alarms, high resolution"] == 0.30
     assert items["Composite alarms"] == 1.00
-    assert items["Synthetics canary test-api (rate(5 minutes))"] == pytest.approx(10.368)
+    assert items["Synthetics canary c (rate(5 minutes))"] == pytest.approx(10.368)  # no path: the resource key
     assert items["Secrets Manager secrets"] == 0.80
     assert items["KMS customer-managed keys"] == 1.00
-    assert items["Log ingestion /aws/lambda/test"] == 0.50
-    assert items["Log storage /aws/lambda/test (30 d)"] == 0.03
+    assert items["Log ingestion l"] == 0.50
+    assert items["Log storage l (30 d)"] == 0.03
+    assert items["Log ingestion api/execution-logs"] == 0.50
+    assert not any("${" in item for item in items)
     fixed = {line.item for line in lines if line.fixed}
-    assert "WAF requests (2,000,000/month assumed)" not in fixed and "Log ingestion /aws/lambda/test" not in fixed
-    assert "Synthetics canary test-api (rate(5 minutes))" in fixed
+    assert "WAF requests (2,000,000/month assumed)" not in fixed
+    assert "Log ingestion l" not in fixed
+    assert "Synthetics canary c (rate(5 minutes))" in fixed
 
 
 def test_a_five_minute_canary_alone_is_about_10_dollars() -> None:
@@ -108,7 +126,7 @@ def test_prod_default_fits_the_seeds_50_dollars(synth_dir: Path, capsys) -> None
     for item in (
         "WAF web ACL",
         "Alarms, standard",
-        "Synthetics canary agenticai-prod-api (rate(5 minutes))",
+        "Synthetics canary canary/canary (rate(5 minutes))",
         "Secrets Manager secrets",
         "KMS customer-managed keys",
         "Log ingestion",
@@ -138,7 +156,7 @@ def test_emulator_tier_is_not_gated(synth_dir: Path, capsys) -> None:
         ["--env", "local", "--stacks-dir", str(synth_dir / "stacks"), "--max-fixed-share", "0.01"]
     )
     assert code == 0
-    assert "not gated (emulator tier, never billed)" in capsys.readouterr().out
+    assert "not gated (emulator tier)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -175,3 +193,22 @@ def test_price_table_is_dated_and_complete() -> None:
         "log_storage",
     } <= set(PRICES)
     assert all(price.usd > 0 and price.unit for price in PRICES.values())
+
+
+def test_every_environment_uses_logical_names_in_lines_under_100_characters(synth_dir: Path, capsys) -> None:
+    code = estimate_costs.main(["--stacks-dir", str(synth_dir / "stacks")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "${" not in out
+    assert max(len(line) for line in out.splitlines()) < 100
+    assert "Log ingestion api/execution-logs" in out
+
+
+def test_json_output(synth_dir: Path, capsys) -> None:
+    code = estimate_costs.main(["--env", "prod", "--stacks-dir", str(synth_dir / "stacks"), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0
+    (prod,) = document["estimates"]
+    assert prod["environment"] == "prod"
+    assert prod["within_limit"] is True
+    assert prod["total_usd"] == round(sum(line["monthly_usd"] for line in prod["lines"]), 2)

@@ -80,16 +80,19 @@ def test_list_never_shows_values_or_hashes(aws, capsys) -> None:
     assert code == 0
     rows = json.loads(out)
     assert sorted(r["name"] for r in rows) == ["a", "b"]
-    assert key not in out and "key_hash" not in out
+    assert key not in out
+    assert "key_hash" not in out
     code, table, _ = cli(aws, capsys, "list")
-    assert code == 0 and table.splitlines()[0].split()[:3] == ["key_id", "name", "enabled"]
+    assert code == 0
+    assert table.splitlines()[0].split()[:3] == ["key_id", "name", "enabled"]
 
 
 def test_disable_turns_off_the_record_and_the_gateway_key(aws, capsys) -> None:
     _, out, _ = cli(aws, capsys, "create", "--name", "gone", "--no-secret")
     key_id = _field(out, "key_id")
     code, out, _ = cli(aws, capsys, "disable", "--key-id", key_id)
-    assert code == 0 and f"disabled {key_id}" in out
+    assert code == 0
+    assert f"disabled {key_id}" in out
     item = _item(aws, key_id)
     assert item["enabled"] == {"BOOL": False}
     assert boto3.client("apigateway").get_api_key(apiKey=item["apigw_key_id"]["S"])["enabled"] is False
@@ -103,9 +106,11 @@ def test_rotate_issues_a_new_key_and_keeps_the_old_one_for_the_grace_period(aws,
     new_id, new_key = _field(out, "key_id"), _field(out, "api_key")
     assert new_id != old_id
     old, new = _item(aws, old_id), _item(aws, new_id)
-    assert old["enabled"] == {"BOOL": True} and old["replaced_by"] == {"S": new_id}
+    assert old["enabled"] == {"BOOL": True}
+    assert old["replaced_by"] == {"S": new_id}
     assert 0 < int(old["expires_at"]["N"]) - int(__import__("time").time()) <= 2 * 3600
-    assert new["rate_limit"] == {"N": "77"} and new["name"] == {"S": "rotating"}
+    assert new["rate_limit"] == {"N": "77"}
+    assert new["name"] == {"S": "rotating"}
     secret = boto3.client("secretsmanager").get_secret_value(SecretId=aws.names.key_secret("rotating"))
     assert secret["SecretString"] == new_key  # the canary picks up the new key
 
@@ -128,15 +133,16 @@ def test_delete_removes_the_record_and_the_gateway_key(aws, capsys) -> None:
         (("create", "--name", "ok", "--rate-limit", "0"), 2, "error: rate-limit: got 0; allowed: an integer >= 1"),
         (("disable", "--key-id", "xyz"), 2, "error: key-id: got 'xyz'; allowed: 16 lowercase hex characters"),
         (("rotate", "--key-id", "0123456789abcdef", "--grace-hours", "-1"), 2, "error: grace-hours: got -1"),
-        (("disable", "--key-id", "0123456789abcdef"), 1, "error: key-id: got '0123456789abcdef'; no such key"),
-        (("delete", "--key-id", "0123456789abcdef"), 1, "no such key"),
+        (("disable", "--key-id", "0123456789abcdef"), 2, "error: key-id: got '0123456789abcdef'; no such key"),
+        (("delete", "--key-id", "0123456789abcdef"), 2, "no such key"),
     ],
 )
 def test_bad_input_is_a_clear_error_and_non_zero_exit(aws, capsys, args, code, message) -> None:
     result, out, err = cli(aws, capsys, *args)
     assert result == code
     assert message in err
-    assert "Traceback" not in err and out == ""
+    assert "Traceback" not in err
+    assert out == ""
 
 
 def test_missing_stack_resources_are_reported(moto_server, monkeypatch, capsys) -> None:
@@ -144,7 +150,7 @@ def test_missing_stack_resources_are_reported(moto_server, monkeypatch, capsys) 
         monkeypatch.setenv(name, value)
     code = manage_keys.main(["--env", "local", "--name-prefix", "not-applied-yet", "create", "--name", "x"])
     err = capsys.readouterr().err
-    assert code == 1
+    assert code == 2
     assert "error: pepper secret 'not-applied-yet/auth/pepper' not found; apply the stack first" in err
 
 
@@ -160,3 +166,45 @@ def test_command_line_unknown_environment_and_no_traceback(moto_server) -> None:
     assert result.returncode == 2
     assert "unknown environment 'qa'; valid environments: dev, staging, prod, local" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_json_before_the_subcommand_covers_create_and_disable(aws, capsys) -> None:
+    code, out, _ = cli(aws, capsys, "--json", "create", "--name", "robot", "--no-secret")
+    created = json.loads(out)
+    assert code == 0
+    assert set(created) == {"key_id", "rate_limit", "secret", "api_key"}
+    assert created["secret"] is None
+    code, out, _ = cli(aws, capsys, "--json", "disable", "--key-id", created["key_id"])
+    assert code == 0
+    assert json.loads(out) == {"key_id": created["key_id"], "disabled": True}
+    code, out, _ = cli(aws, capsys, "--json", "list")
+    assert code == 0
+    assert created["key_id"] in [row["key_id"] for row in json.loads(out)]
+
+
+def test_wrong_account_exits_2_with_one_line(aws, capsys) -> None:
+    """dev is account 111111111111; moto's credentials are 123456789012: refused before any key operation."""
+    code = manage_keys.main(["--env", "dev", "--name-prefix", aws.names.prefix, "list"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert err.splitlines() == [
+        "error: --env dev: the credentials are for account 123456789012, but dev is account 111111111111; "
+        "refusing to run"
+    ]
+
+
+def test_unreachable_aws_exits_3(monkeypatch, capsys) -> None:
+    from botocore.config import Config
+
+    from scripts.emulator.moto_server import TEST_CREDENTIALS, free_port
+
+    for name, value in {**TEST_CREDENTIALS, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}.items():
+        monkeypatch.setenv(name, value)
+    # No retries: connecting to a closed port would only be retried with backoff.
+    monkeypatch.setattr("scripts.cli.aws_config", lambda *_args, **_kwargs: Config(retries={"max_attempts": 0}))
+    code = manage_keys.main(["--env", "local", "list"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert err.startswith("error: Could not connect to the endpoint URL")
+    assert len(err.splitlines()) == 1
