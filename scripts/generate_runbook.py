@@ -25,14 +25,25 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+RUNBOOK = ROOT / "docs" / "RUNBOOK.md"
+
+
+def parser() -> argparse.ArgumentParser:
+    result = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    result.add_argument("--check", action="store_true", help="exit 1 if docs/RUNBOOK.md is stale")
+    result.add_argument("--output", type=Path, default=RUNBOOK, help="where to write (default: docs/RUNBOOK.md)")
+    return result
+
+
+if __name__ == "__main__":
+    parser().parse_args()  # --help and bad options end here, before cdktf and its Node.js kernel load
+
 from modules.core import runtime  # noqa: E402
 
 runtime.prepare()
 from environments import ENVIRONMENTS, EnvironmentConfigError, load  # noqa: E402
 from environments.config import EnvironmentConfig  # noqa: E402
 from modules.monitoring.alarm_factory import AlarmSpec, CompositeAlarmSpec, MathExpression, duration_text  # noqa: E402
-
-RUNBOOK = ROOT / "docs" / "RUNBOOK.md"
 
 Spec = AlarmSpec | CompositeAlarmSpec
 
@@ -258,10 +269,7 @@ PROCEDURES = [
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/RUNBOOK.md is stale")
-    parser.add_argument("--output", type=Path, default=RUNBOOK, help="where to write (default: docs/RUNBOOK.md)")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         text = render(collect())
     except EnvironmentConfigError as error:
