@@ -103,7 +103,7 @@ def test_rejects_invalid_state_bucket_name() -> None:
 
 def test_rejects_state_key_with_leading_slash() -> None:
     rejects(
-        r"^state.key: got '/x.tfstate'; allowed: a key that neither starts nor ends with '/'",
+        r"^state.key: got '/x.tfstate'; allowed: an S3 object key without spaces that neither starts nor ends with '/'",
         lambda: StateConfig(bucket="agenticai-state", key="/x.tfstate"),
     )
 

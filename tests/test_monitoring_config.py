@@ -145,20 +145,21 @@ def test_rejects_duplicate_extra_alarm_keys() -> None:
 
 def test_rejects_extra_alarm_key_that_is_not_a_slug() -> None:
     rejects(
-        r"^monitoring.extra_alarms\[\].key: got 'Orders'; allowed: a lowercase slug", lambda: extra_alarm(key="Orders")
+        r"^monitoring.extra_alarms\['Orders'\].key: got 'Orders'; allowed: a lowercase slug",
+        lambda: extra_alarm(key="Orders"),
     )
 
 
 def test_rejects_extra_alarm_nan_threshold() -> None:
     rejects(
-        r"^monitoring.extra_alarms\[\].threshold: got nan; allowed: a finite number",
+        r"^monitoring.extra_alarms\['orders-backlog'\].threshold: got nan; allowed: a finite number",
         lambda: extra_alarm(threshold=float("nan")),
     )
 
 
 def test_rejects_unknown_comparison() -> None:
     rejects(
-        r"^monitoring.extra_alarms\[\].comparison: got '=='; allowed: one of '>', '>=', '<', '<='$",
+        r"^monitoring.extra_alarms\['orders-backlog'\].comparison: got '=='; allowed: one of '>', '>=', '<', '<='$",
         lambda: extra_alarm(comparison="=="),
     )
 
@@ -173,7 +174,7 @@ def test_rejects_datapoints_above_evaluation_periods() -> None:
 
 def test_rejects_runbook_that_is_not_a_sentence() -> None:
     rejects(
-        r"^monitoring.extra_alarms\[\].runbook: got 'page'; allowed: one or more sentences",
+        r"^monitoring.extra_alarms\['orders-backlog'\].runbook: got 'page'; allowed: one or more sentences",
         lambda: extra_alarm(runbook="page"),
     )
 

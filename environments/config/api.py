@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from environments.config.base import BucketName, ConfigError, ConfigModel, InstanceOf, Pattern, Slug, TableName
+from environments.config.base import BucketName, ConfigModel, InstanceOf, Pattern, Slug, TableName, unique
 
 # API Gateway stage names: letters, digits, hyphens and underscores, up to 128 characters.
 StageName = Annotated[str, Pattern(r"[A-Za-z0-9_-]{1,128}", "an API Gateway stage name")]
@@ -29,44 +29,41 @@ class ExecutionLogLevel(enum.Enum):
     OFF = "OFF"
 
 
-class ExistingFunction(ConfigModel):
+class _ExistingResource(ConfigModel):
+    role: Slug
+    """What the resource does or holds in the API (``projects``, ``health``); names its alarms and widgets."""
+
+
+class ExistingFunction(_ExistingResource):
     """A Lambda function of the existing API, watched like the demo's functions."""
 
     config_path = "api.existing.functions[]"
-    role: Slug
-    """What the function does in the API (``projects``, ``health``); names its alarms and widgets."""
     function_name: Annotated[str, Pattern(r"[A-Za-z0-9_-]{1,64}", "a Lambda function name")]
     """The function's name."""
 
 
-class ExistingTable(ConfigModel):
+class ExistingTable(_ExistingResource):
     """A DynamoDB table of the existing API."""
 
     config_path = "api.existing.tables[]"
-    role: Slug
-    """What the table holds (``projects``); names its alarms and widgets."""
     table_name: TableName
     """The table's name."""
 
 
-class ExistingQueue(ConfigModel):
+class ExistingQueue(_ExistingResource):
     """An SQS queue of the existing API."""
 
     config_path = "api.existing.queues[]"
-    role: Slug
-    """What the queue carries (``projects``); names its alarms and widgets."""
     queue_name: Annotated[str, Pattern(r"[A-Za-z0-9_-]{1,80}(\.fifo)?", "an SQS queue name")]
     """The queue's name."""
     is_dead_letter: bool = False
     """A dead-letter queue (any message alarms). Default: off, a work queue (its oldest message's age alarms)."""
 
 
-class ExistingBucket(ConfigModel):
+class ExistingBucket(_ExistingResource):
     """An S3 bucket of the existing API."""
 
     config_path = "api.existing.buckets[]"
-    role: Slug
-    """What the bucket stores (``artifacts``)."""
     bucket_name: BucketName
     """The bucket's name."""
 
@@ -93,9 +90,7 @@ class ExistingApiConfig(ConfigModel):
     @model_validator(mode="after")
     def _unique_roles(self) -> ExistingApiConfig:
         for kind in ("functions", "tables", "queues", "buckets"):
-            roles = tuple(item.role for item in getattr(self, kind))
-            if len(set(roles)) != len(roles):
-                raise ConfigError(f"api.existing.{kind}", roles, "each role at most once")
+            unique(kind, (item.role for item in getattr(self, kind)), "each role at most once")
         return self
 
 

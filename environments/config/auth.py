@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from environments.config.api import ReservedConcurrency
 from environments.config.base import ConfigError, ConfigModel, Described, InstanceOf
 
 
@@ -42,7 +43,7 @@ class UsagePlanConfig(ConfigModel):
     def _burst_covers_rate(self) -> UsagePlanConfig:
         if self.burst_limit < self.rate_limit_per_second:
             allowed = f"an integer >= rate_limit_per_second ({self.rate_limit_per_second:g})"
-            raise ConfigError("auth.usage_plan.burst_limit", self.burst_limit, allowed)
+            raise ConfigError("burst_limit", self.burst_limit, allowed)
         return self
 
 
@@ -59,6 +60,6 @@ class AuthConfig(ConfigModel):
     """How long ``manage_keys.py rotate`` keeps the old key valid. Default: 24 hours."""
     authorizer_memory_mb: int = Field(256, ge=128, le=10240)
     """The authorizer's memory; more memory also means more CPU for the HMAC. Default: 256 MB."""
-    authorizer_reserved_concurrency: Annotated[int, Field(ge=1, le=10000)] | None = None
+    authorizer_reserved_concurrency: ReservedConcurrency | None = None
     """Executions reserved for the authorizer, so a burst on one route cannot starve authentication.
     Default: none (the account's unreserved pool)."""

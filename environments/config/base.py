@@ -1,13 +1,10 @@
-"""The base of every configuration model, its one-line errors, and shared field types.
+"""The base of every configuration model (pydantic v2), its one-line errors, and shared field types.
 
-Models are pydantic v2: the rules sit on the fields (types, ``Field(ge=..., le=...)``, patterns,
-enums) and in model validators (cross-field rules). Every failure, a misspelt field included,
-becomes one :class:`ConfigError` line ``<path>: got <value>; allowed: <allowed>``.
+Every failure, a misspelt field included, becomes one ``<path>: got <value>; allowed: <allowed>`` line.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import functools
 import types
@@ -47,9 +44,8 @@ def aws_regions() -> tuple[str, ...]:
 
 
 #: The only values CloudWatch Logs accepts for retention_in_days (0, never expire, is not allowed here).
-LOG_RETENTION_DAYS = tuple(
-    int(d) for d in "1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653".split()
-)
+_RETENTIONS = "1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653"
+LOG_RETENTION_DAYS = tuple(int(days) for days in _RETENTIONS.split())
 
 
 class Severity(enum.Enum):
@@ -70,8 +66,7 @@ class Described(NamedTuple):
     allowed: str
 
 
-@dataclasses.dataclass(frozen=True)
-class Pattern:
+class Pattern(NamedTuple):
     """String metadata (``Annotated[str, Pattern(...)]``): the whole value matches ``regex``."""
 
     regex: str
@@ -86,8 +81,7 @@ class Pattern:
         return {**handler(source), "pattern": f"^(?:{self.regex})$"}
 
 
-@dataclasses.dataclass(frozen=True)
-class OneOf:
+class OneOf(NamedTuple):
     """Metadata: the value is one of ``values`` (a list computed at import, e.g. from botocore's data)."""
 
     values: tuple[Any, ...]
@@ -98,11 +92,6 @@ class OneOf:
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
         return core_schema.literal_schema(list(self.values))
-
-
-def Text(pattern: str, description: str, *, show_pattern: bool = True) -> Any:  # noqa: N802 - a type factory
-    """``Annotated[str, Pattern(...)]`` built at run time (type checkers need the spelled-out form)."""
-    return Annotated[str, Pattern(pattern, description, show_pattern)]
 
 
 Region = Annotated[str, OneOf(aws_regions())]
@@ -123,9 +112,11 @@ Tags = Annotated[
 class ConfigModel(BaseModel):
     """Base of every configuration model: frozen, no unknown fields, strict types, finite numbers.
 
-    ``config_path`` is where the model sits in an environment (``"canary"``, ``"monitoring.thresholds"``);
-    errors raised while it is built name fields under it, so a bad value gives the same one line
-    wherever the model is constructed. Field docstrings are the field descriptions (docs, schema).
+    ``config_path`` is where the model sits in an environment (``"canary"``, ``"monitoring.thresholds"``), so
+    a bad value gives the same one line wherever the model is built; ``key_field`` names the field that names
+    an item in that path (``waf.managed_rules[COMMON]``). Validators raise :class:`ConfigError` with a path
+    relative to the model. As with dataclasses, fields may be passed positionally, in declaration order.
+    Field docstrings are the field descriptions (docs, schema).
     """
 
     model_config = ConfigDict(
@@ -137,12 +128,21 @@ class ConfigModel(BaseModel):
         use_attribute_docstrings=True,
     )
     config_path: ClassVar[str] = ""
+    key_field: ClassVar[str | None] = None
 
-    def __init__(self, **data: Any) -> None:
+    def __init__(self, *args: Any, **data: Any) -> None:
+        data = dict(zip(type(self).model_fields, args, strict=False)) | data
         try:
             super().__init__(**data)
         except ValidationError as error:
-            raise config_error(error, prefix=type(self).config_path, model=type(self)) from None
+            raise config_error(error, prefix=self.error_path(data), model=type(self)) from None
+
+    @classmethod
+    def error_path(cls, data: Mapping[str, Any]) -> str:
+        """The path that errors of this item name: ``config_path``, with the item's key when it has one."""
+        if (key := data.get(cls.key_field or "")) is None:
+            return cls.config_path
+        return f"{cls.config_path.removesuffix('[]')}[{key.name if isinstance(key, enum.Enum) else repr(key)}]"
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> typing.Self:
         """Itself: a frozen model is immutable (and may hold read-only mappings, which cannot be copied)."""
@@ -153,15 +153,23 @@ class ConfigModel(BaseModel):
         return type(self)(**{**dict(self), **changes})
 
 
+def unique(path: str, values: typing.Iterable[Any], allowed: str) -> None:
+    """Reject ``values`` (as a tuple, at ``path``) if one occurs twice."""
+    values = tuple(values)
+    if len(set(values)) != len(values):
+        raise ConfigError(path, values, allowed)
+
+
 def config_error(error: ValidationError, *, prefix: str = "", model: type[BaseModel] | None = None) -> ConfigError:
     """The first error of a pydantic ValidationError as one ``<path>: got X; allowed: Y`` ConfigError.
 
-    A ConfigError raised by a validator passes through. With ``model`` (the model being validated),
-    the path and the allowed values come from the failing field's declaration.
+    A validator's ConfigError gets ``prefix``. With ``model`` (the model being validated), the path and the
+    allowed values come from the failing field's declaration.
     """
     first = error.errors(include_url=False)[0]
-    if isinstance(first.get("ctx", {}).get("error"), ConfigError):
-        return first["ctx"]["error"]
+    if isinstance(raised := first.get("ctx", {}).get("error"), ConfigError):
+        path = ".".join(filter(None, [prefix, raised.field])).replace(".[", "[")
+        return ConfigError(path, raised.value, raised.allowed)
     path, info, loc = prefix, None, first["loc"]
     annotation: Any = model
     for index, item in enumerate(loc):
@@ -170,7 +178,7 @@ def config_error(error: ValidationError, *, prefix: str = "", model: type[BaseMo
             info = fields.get(item)
             path, annotation = f"{path}.{item}".lstrip("."), info and info.annotation
         elif loc[index + 1 :] == ("[key]",):
-            path, annotation, info = f"{path} key", _args(annotation)[0], None
+            path, annotation, info = f"{path} key", _element(annotation, key=True), None
         elif isinstance(item, int) or (isinstance(item, str) and _is_mapping(annotation)):
             path, annotation, info = f"{path}[{item!r}]", _element(annotation), None
     fixed = _FIXED_TEXTS.get(first["type"])
@@ -217,11 +225,6 @@ def allowed_text(annotation: Any, info: FieldInfo | None = None) -> str:
     return " and ".join([f"{kind} {bounds[0]}", *bounds[1:]]) if bounds else kind
 
 
-def range_text(kind: str, minimum: float, maximum: float) -> str:
-    """``an integer >= 1 and <= 27``: the allowed text of a bound computed from other fields."""
-    return f"{kind} >= {minimum} and <= {maximum}"
-
-
 def _unwrap(annotation: Any, metadata: list[Any]) -> tuple[Any, list[Any]]:
     """The annotation without ``Annotated``/``InstanceOf``/``X | None``, and the metadata collected."""
     while True:
@@ -246,11 +249,7 @@ def _is_mapping(annotation: Any) -> bool:
     return isinstance(origin, type) and issubclass(origin, Mapping)
 
 
-def _args(annotation: Any) -> tuple[Any, ...]:
-    return typing.get_args(_unwrap(annotation, [])[0]) or (None,)
-
-
-def _element(annotation: Any) -> Any:
-    """The element type of ``tuple[X, ...]`` or the value type of ``Mapping[K, V]``."""
-    args = _args(annotation)
-    return args[0] if args[-1] is Ellipsis else args[-1]
+def _element(annotation: Any, *, key: bool = False) -> Any:
+    """The element type of ``tuple[X, ...]``, or the value (or ``key``) type of ``Mapping[K, V]``."""
+    args = typing.get_args(_unwrap(annotation, [])[0]) or (None,)
+    return args[0] if key or args[-1] is Ellipsis else args[-1]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from environments.config.base import ConfigError, ConfigModel, Pattern, range_text
+from environments.config.base import ConfigError, ConfigModel, Pattern
 
 #: Older puppeteer runtimes are deprecated or announced for deprecation (no new canaries on them).
 MIN_RUNTIME_MAJOR = 10
@@ -49,11 +49,8 @@ class CanaryConfig(ConfigModel):
     def _cross_field_rules(self) -> CanaryConfig:
         major = int(re.fullmatch(_RUNTIME_PATTERN, self.runtime_version).group(1))  # type: ignore[union-attr]
         if major < MIN_RUNTIME_MAJOR:
-            raise ConfigError(
-                "canary.runtime_version",
-                self.runtime_version,
-                f"syn-nodejs-puppeteer-{MIN_RUNTIME_MAJOR}.0 or later (older runtimes are deprecated)",
-            )
+            allowed = f"syn-nodejs-puppeteer-{MIN_RUNTIME_MAJOR}.0 or later (older runtimes are deprecated)"
+            raise ConfigError("runtime_version", self.runtime_version, allowed)
         # Synthetics needs at least 15 s (cold start and instrumentation); a run must end before the next one.
         limits = (
             ("run_timeout_seconds", 15, min(840, self.schedule_minutes * 60)),
@@ -63,7 +60,7 @@ class CanaryConfig(ConfigModel):
         )
         for name, minimum, maximum in limits:
             if not minimum <= getattr(self, name) <= maximum:
-                raise ConfigError(f"canary.{name}", getattr(self, name), range_text("an integer", minimum, maximum))
+                raise ConfigError(name, getattr(self, name), f"an integer >= {minimum} and <= {maximum}")
         return self
 
     @property

@@ -35,13 +35,16 @@ class Tier(enum.Enum):
     PRODUCTION = "production"
 
 
+_KEY = r"[A-Za-z0-9!_.*'()-]([A-Za-z0-9!_.*'()/-]{0,1022}[A-Za-z0-9!_.*'()-])?"
+
+
 class StateConfig(ConfigModel):
     """Where Terraform keeps this environment's state (S3 backend)."""
 
     config_path = "state"
     bucket: BucketName
     """The state bucket, created by this environment's bootstrap stack."""
-    key: Annotated[str, Pattern(r"[A-Za-z0-9!_.*'()/-]{1,1024}", "an S3 object key without spaces")] = (
+    key: Annotated[str, Pattern(_KEY, "an S3 object key without spaces that neither starts nor ends with '/'")] = (
         "agenticai/terraform.tfstate"
     )
     """The state object key. Default: ``agenticai/terraform.tfstate``."""
@@ -51,13 +54,6 @@ class StateConfig(ConfigModel):
     """A lock table for Terraform older than 1.10. Default: none; S3-native locking (``use_lockfile``) is on."""
     noncurrent_version_retention_days: int = Field(90, ge=1, le=3650)
     """How long superseded state versions are kept for roll-back. Default: 90 days."""
-
-    @field_validator("key")
-    @classmethod
-    def _no_edge_slash(cls, key: str) -> str:
-        if key.startswith("/") or key.endswith("/"):
-            raise ConfigError("state.key", key, "a key that neither starts nor ends with '/'")
-        return key
 
 
 class EnvironmentConfig(ConfigModel):

@@ -48,6 +48,7 @@ class ExtraAlarm(ConfigModel):
     """An alarm on any metric, routed, named and documented like the built-in ones."""
 
     config_path = "monitoring.extra_alarms[]"
+    key_field = "key"
     key: Slug
     """The alarm's id: part of its name and its runbook anchor; unique among extra alarms."""
     description: Annotated[str, Pattern(r"\S[\s\S]{0,511}", "a non-empty description")]
@@ -73,9 +74,7 @@ class ExtraAlarm(ConfigModel):
     def _datapoints_fit(self) -> ExtraAlarm:
         if self.datapoints_to_alarm is not None and self.datapoints_to_alarm > self.evaluation_periods:
             allowed = f"at most evaluation_periods ({self.evaluation_periods})"
-            raise ConfigError(
-                f"monitoring.extra_alarms[{self.key!r}].datapoints_to_alarm", self.datapoints_to_alarm, allowed
-            )
+            raise ConfigError("datapoints_to_alarm", self.datapoints_to_alarm, allowed)
         return self
 
 

@@ -1,15 +1,12 @@
-"""Monitoring and alerting configuration: thresholds, SLO targets, alert routing, budgets.
-
-``modules/monitoring/alarms.py`` turns these values into alarm specs, ``alarm_factory.py`` into alarms.
-"""
+"""Monitoring and alerting configuration: thresholds, SLO targets, alert routing, budgets."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from environments.config.base import ConfigError, ConfigModel, Email, InstanceOf, Pattern, Severity, config_error
+from environments.config.base import ConfigError, ConfigModel, Email, InstanceOf, Pattern, Severity, unique
 from environments.config.extensions import ExtraAlarm, ExtraWidget
 
 #: CloudWatch accepts alarm periods of 10, 30, 60 s or any multiple of 60 s; a period times its
@@ -52,6 +49,8 @@ class AlarmThresholds(ConfigModel):
 class BurnRateWindow(ConfigModel):
     """One multi-window burn-rate alert: both windows must burn faster than ``burn_rate``."""
 
+    config_path = "monitoring.slo.windows"
+    key_field = "name"
     name: Annotated[str, Pattern(r"[a-z][a-z0-9-]{0,15}", "1-16 lowercase letters or digits")]
     """Short id used in alarm names (``fast``, ``slow``)."""
     long_window_seconds: int = Field(ge=60, le=MAX_ALARM_WINDOW_SECONDS)
@@ -63,28 +62,17 @@ class BurnRateWindow(ConfigModel):
     severity: Severity
     """The topic the combined alert goes to."""
 
-    def __init__(self, *args: Any, **data: Any) -> None:
-        """Fields by keyword, or positionally in declaration order like the seed's windows."""
-        data = dict(zip(type(self).model_fields, args, strict=False)) | data
-        try:
-            BaseModel.__init__(self, **data)
-        except ValidationError as error:
-            where = f"monitoring.slo.windows[{data.get('name')!r}]"
-            raise config_error(error, prefix=where, model=type(self)) from None
+    def __init__(self, *args: Any, **data: Any) -> None:  # declared here so type checkers accept positional fields
+        super().__init__(*args, **data)
 
     @model_validator(mode="after")
     def _windows_fit(self) -> BurnRateWindow:
-        where = f"monitoring.slo.windows[{self.name!r}]"
-        allowed = "a multiple of 60 seconds (a CloudWatch alarm period)"
-        for name, value in (
-            ("long_window_seconds", self.long_window_seconds),
-            ("short_window_seconds", self.short_window_seconds),
-        ):
-            if value % 60:
-                raise ConfigError(f"{where}.{name}", value, allowed)
+        for name in ("long_window_seconds", "short_window_seconds"):
+            if getattr(self, name) % 60:
+                raise ConfigError(name, getattr(self, name), "a multiple of 60 seconds (a CloudWatch alarm period)")
         if self.short_window_seconds >= self.long_window_seconds:
             allowed = f"less than long_window_seconds ({self.long_window_seconds})"
-            raise ConfigError(f"{where}.short_window_seconds", self.short_window_seconds, allowed)
+            raise ConfigError("short_window_seconds", self.short_window_seconds, allowed)
         return self
 
 
@@ -112,18 +100,13 @@ class SloConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _windows_can_fire(self) -> SloConfig:
-        names = tuple(w.name for w in self.windows)
-        if len(set(names)) != len(names):
-            raise ConfigError("monitoring.slo.windows", names, "windows with distinct names")
+        unique("windows", (w.name for w in self.windows), "windows with distinct names")
         for window in self.windows:
             for name in ("availability_target_percent", "latency_target_percent", "error_rate_target_percent"):
                 budget = 1 - getattr(self, name) / 100
                 if window.burn_rate * budget >= 1:
-                    raise ConfigError(
-                        f"monitoring.slo.windows[{window.name!r}].burn_rate",
-                        window.burn_rate,
-                        f"less than {1 / budget:g}, or the {name} alarm could never fire",
-                    )
+                    allowed = f"less than {1 / budget:g}, or the {name} alarm could never fire"
+                    raise ConfigError(f"windows[{window.name!r}].burn_rate", window.burn_rate, allowed)
         return self
 
 
@@ -165,9 +148,7 @@ class MonitoringConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _unique_extra_alarm_keys(self) -> MonitoringConfig:
-        keys = tuple(alarm.key for alarm in self.extra_alarms)
-        if len(set(keys)) != len(keys):
-            raise ConfigError("monitoring.extra_alarms", keys, "each key at most once")
+        unique("extra_alarms", (alarm.key for alarm in self.extra_alarms), "each key at most once")
         return self
 
     @property

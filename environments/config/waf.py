@@ -1,14 +1,8 @@
-"""Edge protection (WAFv2) configuration: which rules the web ACL runs, in what mode, within what capacity.
+"""Edge protection (WAFv2): which rules the web ACL runs, in what mode, within what capacity.
 
-Every rule kind (a managed rule group, the per-IP rate limit, geo blocking, IP allow/deny
-lists, explicit XSS/SQLi matches) is one frozen model implementing :class:`WafRuleSpec`.
-:class:`WafConfig` checks the whole rule set through that Protocol only (unique names and
-priorities, capacity within budget), so a rule set AWS would reject never reaches ``apply``.
-
-Rendering lives with each rule kind, here, as the plain JSON dicts of the provider's ``rule``
-blocks (no cdktf import): adding a rule kind is one class in this file plus the ``WafConfig``
-field that holds it. ``modules/edge/rules.py`` assembles the parts without knowing any kind.
-AWS's catalogue (managed groups, statement WCU, prices, limits) is in ``waf_catalogue.py``.
+Each rule kind is one model implementing :class:`WafRuleSpec` that renders itself as the provider's plain
+``rule`` JSON; :class:`WafConfig` checks the rule set through that Protocol only. Adding a kind is one class
+here plus the ``WafConfig`` field that holds it. AWS's catalogue and prices are in ``waf_catalogue.py``.
 """
 
 from __future__ import annotations
@@ -23,7 +17,7 @@ from typing import Annotated, Any, ClassVar, NamedTuple, Protocol, runtime_check
 from pydantic import AfterValidator, Field, PlainSerializer, ValidationInfo, field_validator, model_validator
 
 from environments.config import waf_catalogue as aws
-from environments.config.base import ConfigError, ConfigModel, InstanceOf, OneOf, Pattern
+from environments.config.base import ConfigError, ConfigModel, InstanceOf, OneOf, Pattern, unique
 from environments.config.waf_catalogue import ManagedRuleGroup, extra_capacity_cost_usd_per_million_requests
 
 #: What AWS accepts for a rule's name (also used inside metric names).
@@ -39,6 +33,10 @@ class RuleAction(enum.Enum):
 
     COUNT = "count"
     BLOCK = "block"
+
+
+#: A protective rule's own action (the IP allow list has none: it always allows).
+Action = Annotated[RuleAction | None, Field(description="COUNT or BLOCK. Default: the web ACL's ``mode``.")]
 
 
 class Verdict(enum.Enum):
@@ -58,14 +56,6 @@ class InjectionAttack(enum.Enum):
     @property
     def base_wcu(self) -> int:
         return aws.WCU_XSS_MATCH if self is InjectionAttack.XSS else aws.WCU_SQLI_MATCH
-
-    @property
-    def default_priority(self) -> int:
-        return 60 if self is InjectionAttack.XSS else 61
-
-    @property
-    def default_rule_name(self) -> str:
-        return f"{self.value}-match"
 
 
 class RequestComponent(enum.Enum):
@@ -128,45 +118,24 @@ class WafRuleSpec(Protocol):
     def ip_sets(self) -> tuple[IpSet, ...]: ...
     @property
     def response_bodies(self) -> Mapping[str, str]: ...
-    def verdict(self, mode: RuleAction) -> Verdict: ...
-    def render_action(self, verdict: Verdict) -> dict[str, Any]: ...
-    def render_statement(self, ip_set_arns: Mapping[str, str]) -> dict[str, Any]: ...
+    def verdict(self, mode: RuleAction, /) -> Verdict: ...
+    def render_action(self, verdict: Verdict, /) -> dict[str, Any]: ...
+    def render_statement(self, ip_set_arns: Mapping[str, str], /) -> dict[str, Any]: ...
 
 
 def _any_of(statements: list[dict[str, Any]]) -> dict[str, Any]:
     return statements[0] if len(statements) == 1 else {"or_statement": {"statement": statements}}
 
 
-def _distinct(path: str, values: tuple[Any, ...], noun: str) -> tuple[Any, ...]:
+def _distinct(field: str, values: tuple[Any, ...], noun: str) -> tuple[Any, ...]:
     if not values:
-        raise ConfigError(path, values, f"at least one {noun}")
-    if len(set(values)) != len(values):
-        raise ConfigError(path, values, f"each {noun} at most once")
+        raise ConfigError(field, values, f"at least one {noun}")
+    unique(field, values, f"each {noun} at most once")
     return values
 
 
 class RuleSpec(ConfigModel):
-    """What the rule kinds share: a protective rule whose action defaults to the web ACL's mode.
-
-    As with dataclasses, the first field may be passed positionally (``GeoBlock(("KP",))``).
-    ``key_field`` names the enum field that names a rule in error paths (``waf.managed_rules[COMMON]``).
-    """
-
-    key_field: ClassVar[str | None] = None
-
-    def __init__(self, *args: Any, **data: Any) -> None:
-        data = dict(zip(type(self).model_fields, args, strict=False)) | data
-        key, prefix = data.get(self.key_field or ""), f"{self.config_path}."
-        try:
-            super().__init__(**data)
-        except ConfigError as error:
-            if not isinstance(key, enum.Enum) or not error.field.startswith(prefix):
-                raise
-            field = f"{self.config_path}[{key.name}].{error.field.removeprefix(prefix)}"
-            raise ConfigError(field, error.value, error.allowed) from None
-
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> RuleSpec:
-        return self  # immutable (and its read-only mappings cannot be copied)
+    """What the rule kinds share: a protective rule whose action defaults to the web ACL's mode."""
 
     @property
     def ip_sets(self) -> tuple[IpSet, ...]:
@@ -213,15 +182,12 @@ class ManagedRules(RuleSpec):
     def _known_sub_rules(self) -> ManagedRules:
         allowed = "one of " + ", ".join(map(repr, self.group.sub_rules))
         for field in ("rule_action_overrides", "excluded_rules"):
-            for sub_rule in getattr(self, field):
-                if sub_rule not in self.group.sub_rules:
-                    raise ConfigError(f"{self.config_path}.{field}", sub_rule, allowed)
-        for sub_rule in self.excluded_rules:
-            if sub_rule in self.rule_action_overrides:
-                allowed = "a sub-rule that has no entry in rule_action_overrides (an exclusion already counts it)"
-                raise ConfigError(f"{self.config_path}.excluded_rules", sub_rule, allowed)
-        if len(set(self.excluded_rules)) != len(self.excluded_rules):
-            raise ConfigError(f"{self.config_path}.excluded_rules", self.excluded_rules, "each sub-rule at most once")
+            if unknown := [sub_rule for sub_rule in getattr(self, field) if sub_rule not in self.group.sub_rules]:
+                raise ConfigError(field, unknown[0], allowed)
+        if both := [sub_rule for sub_rule in self.excluded_rules if sub_rule in self.rule_action_overrides]:
+            allowed = "a sub-rule that has no entry in rule_action_overrides (an exclusion already counts it)"
+            raise ConfigError("excluded_rules", both[0], allowed)
+        unique("excluded_rules", self.excluded_rules, "each sub-rule at most once")
         return self
 
     @property
@@ -239,7 +205,7 @@ class ManagedRules(RuleSpec):
         # A group's own actions apply (``none``) unless the whole group only counts.
         return {"override_action": {"count": {}} if verdict is Verdict.COUNT else {"none": {}}}
 
-    def render_statement(self, ip_set_arns: Mapping[str, str]) -> dict[str, Any]:
+    def render_statement(self, _ip_set_arns: Mapping[str, str]) -> dict[str, Any]:
         body: dict[str, Any] = {"name": self.group.value, "vendor_name": "AWS"}
         if self.version is not None:
             body["version"] = self.version
@@ -264,14 +230,11 @@ class RateLimit(RuleSpec):
     priority: Priority = 10
     """Evaluation order. Default: 10, after the IP lists and geo blocking, before the managed groups, so
     every request from an IP counts towards its rate."""
-    action: RuleAction | None = None
-    """COUNT or BLOCK. Default: the web ACL's ``mode``."""
+    action: Action = None
     name: RuleName = "rate-limit-per-ip"
     """The rule's name. Default: ``rate-limit-per-ip``."""
 
-    @property
-    def wcu(self) -> int:
-        return aws.WCU_RATE_BASED
+    wcu: ClassVar[int] = aws.WCU_RATE_BASED
 
     @property
     def response_bodies(self) -> Mapping[str, str]:
@@ -290,7 +253,7 @@ class RateLimit(RuleSpec):
         }
         return {"action": {"block": {"custom_response": response}}}
 
-    def render_statement(self, ip_set_arns: Mapping[str, str]) -> dict[str, Any]:
+    def render_statement(self, _ip_set_arns: Mapping[str, str]) -> dict[str, Any]:
         statement = {"limit": self.limit, "evaluation_window_sec": self.window_seconds, "aggregate_key_type": "IP"}
         return {"rate_based_statement": statement}
 
@@ -304,25 +267,22 @@ class GeoBlock(RuleSpec):
     """ISO 3166-1 alpha-2 codes in upper case, e.g. ``("KP", "IR")``."""
     priority: Priority = 2
     """Evaluation order. Default: 2, right after the IP lists."""
-    action: RuleAction | None = None
-    """COUNT or BLOCK. Default: the web ACL's ``mode``."""
+    action: Action = None
     name: RuleName = "geo-block"
     """The rule's name. Default: ``geo-block``."""
 
     @field_validator("country_codes")
     @classmethod
     def _iso_codes(cls, codes: tuple[str, ...]) -> tuple[str, ...]:
-        for code in codes:
-            if code not in aws.ISO_COUNTRY_CODES:
-                allowed = "an upper-case ISO 3166-1 alpha-2 code such as 'US', 'DE' or 'KP'"
-                raise ConfigError(f"{cls.config_path}.country_codes", code, allowed)
-        return _distinct(f"{cls.config_path}.country_codes", codes, "country code")
+        if unknown := [code for code in codes if code not in aws.ISO_COUNTRY_CODES]:
+            raise ConfigError(
+                "country_codes", unknown[0], "an upper-case ISO 3166-1 alpha-2 code such as 'US', 'DE' or 'KP'"
+            )
+        return _distinct("country_codes", codes, "country code")
 
-    @property
-    def wcu(self) -> int:
-        return aws.WCU_GEO_MATCH
+    wcu: ClassVar[int] = aws.WCU_GEO_MATCH
 
-    def render_statement(self, ip_set_arns: Mapping[str, str]) -> dict[str, Any]:
+    def render_statement(self, _ip_set_arns: Mapping[str, str]) -> dict[str, Any]:
         return {"geo_match_statement": {"country_codes": list(self.country_codes)}}
 
 
@@ -336,9 +296,8 @@ class _IpList(RuleSpec):
     @field_validator("addresses")
     @classmethod
     def _cidr_blocks(cls, addresses: tuple[str, ...]) -> tuple[str, ...]:
-        path = f"{cls.config_path}.addresses"
         if len(addresses) > 10_000:
-            raise ConfigError(path, f"{len(addresses)} addresses", "at most 10,000 (an IP set's limit)")
+            raise ConfigError("addresses", f"{len(addresses)} addresses", "at most 10,000 (an IP set's limit)")
         normalised = []
         for address in addresses:
             try:
@@ -347,11 +306,11 @@ class _IpList(RuleSpec):
                 network = None
             if network is None:
                 example = "e.g. '203.0.113.0/24' or '2001:db8::/32'"
-                raise ConfigError(path, address, f"a CIDR block with no host bits set, {example}")
+                raise ConfigError("addresses", address, f"a CIDR block with no host bits set, {example}")
             if network.prefixlen == 0:
-                raise ConfigError(path, address, "a prefix length of at least /1 (AWS rejects /0)")
+                raise ConfigError("addresses", address, "a prefix length of at least /1 (AWS rejects /0)")
             normalised.append(str(network))
-        return _distinct(path, tuple(normalised), "CIDR block")
+        return _distinct("addresses", tuple(normalised), "CIDR block")
 
     @property
     def ip_sets(self) -> tuple[IpSet, ...]:
@@ -377,7 +336,7 @@ class IpAllowList(_IpList):
     name: RuleName = "ip-allow-list"
     """The rule's name. Default: ``ip-allow-list``."""
 
-    def verdict(self, mode: RuleAction) -> Verdict:
+    def verdict(self, _mode: RuleAction) -> Verdict:
         return Verdict.ALLOW  # staging protective rules (COUNT) never stages trust
 
 
@@ -389,8 +348,7 @@ class IpDenyList(_IpList):
 
     priority: Priority = 1
     """Evaluation order. Default: 1, after the allow list."""
-    action: RuleAction | None = None
-    """COUNT or BLOCK. Default: the web ACL's ``mode``."""
+    action: Action = None
     name: RuleName = "ip-deny-list"
     """The rule's name. Default: ``ip-deny-list``."""
 
@@ -404,7 +362,7 @@ class InjectionMatch(RuleSpec):
 
     attack: InjectionAttack
     """XSS or SQLI."""
-    priority: Priority = Field(default_factory=lambda data: data["attack"].default_priority)
+    priority: Priority = Field(default_factory=lambda data: 60 if data["attack"] is InjectionAttack.XSS else 61)
     """Evaluation order. Default: 60 for XSS, 61 for SQLI (after the managed groups)."""
     components: tuple[RequestComponent, ...] = (RequestComponent.BODY, RequestComponent.QUERY_STRING)
     """What to inspect; one statement per component, OR-ed. Default: body and query string."""
@@ -413,23 +371,22 @@ class InjectionMatch(RuleSpec):
         TextTransformation.HTML_ENTITY_DECODE,
     )
     """Applied in order before inspection. Default: URL decode, then HTML entity decode."""
-    action: RuleAction | None = None
-    """COUNT or BLOCK. Default: the web ACL's ``mode``."""
-    name: RuleName = Field(default_factory=lambda data: data["attack"].default_rule_name)
+    action: Action = None
+    name: RuleName = Field(default_factory=lambda data: f"{data['attack'].value}-match")
     """The rule's name. Default: ``xss-match`` or ``sqli-match``."""
 
     @field_validator("components", "text_transformations")
     @classmethod
     def _at_least_one_each_once(cls, values: tuple[enum.Enum, ...], info: ValidationInfo) -> tuple[enum.Enum, ...]:
         noun = "RequestComponent" if info.field_name == "components" else "TextTransformation"
-        return _distinct(f"{cls.config_path}.{info.field_name}", values, noun)
+        return _distinct(str(info.field_name), values, noun)
 
     @property
     def wcu(self) -> int:
         per_component = self.attack.base_wcu + aws.WCU_PER_TEXT_TRANSFORMATION * len(self.text_transformations)
         return per_component * len(self.components)
 
-    def render_statement(self, ip_set_arns: Mapping[str, str]) -> dict[str, Any]:
+    def render_statement(self, _ip_set_arns: Mapping[str, str]) -> dict[str, Any]:
         transformations = [{"priority": i, "type": t.value} for i, t in enumerate(self.text_transformations)]
         return _any_of(
             [
@@ -508,21 +465,20 @@ class WafConfig(ConfigModel):
     @model_validator(mode="after")
     def _valid_rule_set(self) -> WafConfig:
         groups = [m.group for m in self.managed_rules]
-        for group in groups:
-            if groups.count(group) > 1:
-                raise ConfigError("waf.managed_rules", group, "each ManagedRuleGroup at most once")
+        if twice := [group for group in groups if groups.count(group) > 1]:
+            raise ConfigError("managed_rules", twice[0], "each ManagedRuleGroup at most once")
         for attribute in ("name", "priority"):
             seen: dict[object, str] = {}
             for spec in self.rules:
                 value = getattr(spec, attribute)
                 if value in seen:
                     allowed = f"a {attribute} no other rule uses (rule {seen[value]!r} already has it)"
-                    raise ConfigError(f"waf.rules[{spec.name}].{attribute}", value, allowed)
+                    raise ConfigError(f"rules[{spec.name}].{attribute}", value, allowed)
                 seen[value] = spec.name
         budget, cost = self.capacity_budget_wcu, self.extra_capacity_cost_usd_per_million_requests
         if round(cost, 2) != (expected := extra_capacity_cost_usd_per_million_requests(budget)):
             raise ConfigError(
-                "waf.extra_capacity_cost_usd_per_million_requests",
+                "extra_capacity_cost_usd_per_million_requests",
                 cost,
                 f"{expected} (capacity_budget_wcu={budget} is {max(0, budget - aws.INCLUDED_CAPACITY_WCU)} WCU above "
                 f"the included {aws.INCLUDED_CAPACITY_WCU}; AWS charges "
@@ -531,7 +487,6 @@ class WafConfig(ConfigModel):
             )
         if self.capacity_wcu > budget:
             breakdown = ", ".join(f"{spec.name} {spec.wcu}" for spec in self.rules)
-            raise ConfigError(
-                "waf.capacity_wcu", self.capacity_wcu, f"at most capacity_budget_wcu={budget} (rules: {breakdown})"
-            )
+            allowed = f"at most capacity_budget_wcu={budget} (rules: {breakdown})"
+            raise ConfigError("capacity_wcu", self.capacity_wcu, allowed)
         return self

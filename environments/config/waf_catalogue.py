@@ -1,7 +1,5 @@
-"""What AWS WAF offers and what it costs: the managed rule groups, statement capacities (WCU) and prices.
+"""What AWS WAF offers and costs: managed rule groups, statement capacities (WCU), prices; data only.
 
-Facts fixed by AWS, kept apart from the rule specs in ``environments/config/waf.py``
-so that a new managed group, sub-rule or price is a change of data here only.
 Sources (AWS WAF developer guide and pricing):
 https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-list.html (capacities, sub-rules),
 https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statements-list.html (statement WCU),
@@ -47,7 +45,7 @@ ISO_COUNTRY_CODES: frozenset[str] = frozenset(
     PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
     SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE
     YT ZA ZM ZW
-    """.split()
+    """.split()  # noqa: SIM905 - 249 codes read best as a text table
 )
 
 
@@ -70,58 +68,39 @@ class ManagedRuleGroup(enum.Enum):
     wcu: int
     default_priority: int
     default_rule_name: str
-    sub_rules: tuple[str, ...]
 
-    def __new__(cls, aws_name: str, wcu: int, priority: int, rule_name: str, sub_rules: str) -> ManagedRuleGroup:
+    def __new__(cls, aws_name: str, wcu: int, priority: int, rule_name: str) -> ManagedRuleGroup:
         member = object.__new__(cls)
         member._value_ = aws_name
         member.wcu, member.default_priority, member.default_rule_name = wcu, priority, rule_name
-        member.sub_rules = tuple(sub_rules.split())
         return member
 
-    COMMON = (
-        "AWSManagedRulesCommonRuleSet",
-        700,
-        40,
-        "aws-common",
-        """NoUserAgent_HEADER UserAgent_BadBots_HEADER SizeRestrictions_QUERYSTRING SizeRestrictions_Cookie_HEADER
+    COMMON = "AWSManagedRulesCommonRuleSet", 700, 40, "aws-common"
+    KNOWN_BAD_INPUTS = "AWSManagedRulesKnownBadInputsRuleSet", 200, 30, "aws-known-bad-inputs"
+    SQLI = "AWSManagedRulesSQLiRuleSet", 200, 50, "aws-sqli"
+    IP_REPUTATION = "AWSManagedRulesAmazonIpReputationList", 25, 20, "aws-ip-reputation"
+    ANONYMOUS_IP = "AWSManagedRulesAnonymousIpList", 50, 25, "aws-anonymous-ip"
+
+    @property
+    def sub_rules(self) -> tuple[str, ...]:
+        return tuple(_SUB_RULES[self.name].split())
+
+
+_SUB_RULES = {
+    "COMMON": """NoUserAgent_HEADER UserAgent_BadBots_HEADER SizeRestrictions_QUERYSTRING SizeRestrictions_Cookie_HEADER
         SizeRestrictions_BODY SizeRestrictions_URIPATH EC2MetaDataSSRF_BODY EC2MetaDataSSRF_COOKIE
         EC2MetaDataSSRF_URIPATH EC2MetaDataSSRF_QUERYARGUMENTS GenericLFI_QUERYARGUMENTS GenericLFI_URIPATH
         GenericLFI_BODY RestrictedExtensions_URIPATH RestrictedExtensions_QUERYARGUMENTS GenericRFI_QUERYARGUMENTS
         GenericRFI_BODY GenericRFI_URIPATH CrossSiteScripting_COOKIE CrossSiteScripting_QUERYARGUMENTS
         CrossSiteScripting_BODY CrossSiteScripting_URIPATH""",
-    )
-    KNOWN_BAD_INPUTS = (
-        "AWSManagedRulesKnownBadInputsRuleSet",
-        200,
-        30,
-        "aws-known-bad-inputs",
-        """JavaDeserializationRCE_HEADER JavaDeserializationRCE_BODY JavaDeserializationRCE_URIPATH
+    "KNOWN_BAD_INPUTS": """JavaDeserializationRCE_HEADER JavaDeserializationRCE_BODY JavaDeserializationRCE_URIPATH
         JavaDeserializationRCE_QUERYSTRING Host_localhost_HEADER PROPFIND_METHOD ExploitablePaths_URIPATH
         Log4JRCE_HEADER Log4JRCE_QUERYSTRING Log4JRCE_BODY Log4JRCE_URIPATH""",
-    )
-    SQLI = (
-        "AWSManagedRulesSQLiRuleSet",
-        200,
-        50,
-        "aws-sqli",
-        """SQLi_QUERYARGUMENTS SQLiExtendedPatterns_QUERYARGUMENTS SQLi_BODY SQLiExtendedPatterns_BODY SQLi_COOKIE
+    "SQLI": """SQLi_QUERYARGUMENTS SQLiExtendedPatterns_QUERYARGUMENTS SQLi_BODY SQLiExtendedPatterns_BODY SQLi_COOKIE
         SQLi_URIPATH""",
-    )
-    IP_REPUTATION = (
-        "AWSManagedRulesAmazonIpReputationList",
-        25,
-        20,
-        "aws-ip-reputation",
-        "AWSManagedIPReputationList AWSManagedReconnaissanceList AWSManagedIPDDoSList",
-    )
-    ANONYMOUS_IP = (
-        "AWSManagedRulesAnonymousIpList",
-        50,
-        25,
-        "aws-anonymous-ip",
-        "AnonymousIPList HostingProviderIPList",
-    )
+    "IP_REPUTATION": "AWSManagedIPReputationList AWSManagedReconnaissanceList AWSManagedIPDDoSList",
+    "ANONYMOUS_IP": "AnonymousIPList HostingProviderIPList",
+}
 
 
 def extra_capacity_cost_usd_per_million_requests(budget_wcu: int) -> float:
