@@ -16,7 +16,7 @@ Metrics"). The drill does what a recovery would, on scratch copies, and times ea
    probe object (under the same scratch prefix) so that the mechanism is exercised all the same.
    https://docs.aws.amazon.com/AmazonS3/latest/userguide/RestoringPreviousVersions.html
 3. The total time is compared with the recovery target: ``backups.recovery_target_minutes`` in the
-   environment's config (60 minutes, the seed's figure, until that field exists).
+   environment's config (default 60 minutes, the seed's "Recovery Time: < 1 hour").
 
 On a table that is being written to, items changed after the restore point differ from the copy and
 fail the comparison: run the drill in staging, or in prod during a quiet hour (as the runbook says).
@@ -61,8 +61,6 @@ from scripts.cli import (  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_REPORT_DIR = ROOT / "reports" / "dr-drill"
-#: The seed's recovery target ("Recovery Time: < 1 hour"), used until the config has recovery_target_minutes.
-DEFAULT_RECOVERY_TARGET_MINUTES = 60
 SCRATCH_MARK = "-drill-"
 S3_SCRATCH_PREFIX = "dr-drill/"
 SAMPLE_ITEMS = 25
@@ -101,7 +99,7 @@ class Drill:
 
 
 def recovery_target_minutes(config) -> float:
-    return getattr(config.backups, "recovery_target_minutes", DEFAULT_RECOVERY_TARGET_MINUTES)
+    return config.backups.recovery_target_minutes
 
 
 class Scratch:

@@ -153,3 +153,12 @@ def test_wrong_account_exits_2_with_one_line(aws, capsys, tmp_path) -> None:
     assert out == ""
     assert len(err.splitlines()) == 1
     assert "credentials are for account 123456789012, but dev is account 111111111111" in err
+
+
+def test_the_recovery_target_comes_from_the_environment_config() -> None:
+    from environments import load
+
+    config = load("local")
+    assert dr_drill.recovery_target_minutes(config) == 60
+    faster = config.replace(backups=config.backups.replace(recovery_target_minutes=15))
+    assert dr_drill.recovery_target_minutes(faster) == 15

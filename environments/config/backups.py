@@ -38,6 +38,9 @@ class BackupConfig(ConfigModel):
     deletion_protection: bool = False
     """DynamoDB deletion protection, so neither ``terraform destroy`` nor a console click deletes a table.
     Default: off (a production tier must turn it on)."""
+    recovery_target_minutes: int = Field(60, ge=1, le=1440)
+    """The recovery time objective the disaster-recovery drill (``scripts/dr_drill.py``) is timed against.
+    Default: 60 minutes (the seed's "Recovery Time: < 1 hour")."""
 
     @property
     def table_protection(self) -> TableProtection:
