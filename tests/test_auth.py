@@ -67,7 +67,8 @@ def test_gateway_responses_have_json_bodies_statuses_and_headers(env, stacks) ->
         assert "status_code" not in responses[response_type]  # keeps API Gateway's own 4xx/5xx code
     for response in responses.values():
         body = json.loads(response["response_templates"]["application/json"].replace("$context.requestId", "r"))
-        assert set(body) == {"error", "requestId"} and body["error"]
+        assert set(body) == {"error", "requestId"}
+        assert body["error"]
         headers = response["response_parameters"]
         assert headers["gatewayresponse.header.Content-Type"] == "'application/json'"
         assert all(v.startswith("'") and v.endswith("'") for v in headers.values())  # static values
@@ -87,7 +88,8 @@ def test_gateway_responses_have_json_bodies_statuses_and_headers(env, stacks) ->
 def test_keys_and_rate_limit_tables(env, stacks) -> None:
     prefix, stack = load(env).name_prefix, stacks[env]
     keys = stack.resource("aws_dynamodb_table", name=f"{prefix}-api-keys")
-    assert keys["hash_key"] == "key_id" and keys["attribute"] == [{"name": "key_id", "type": "S"}]
+    assert keys["hash_key"] == "key_id"
+    assert keys["attribute"] == [{"name": "key_id", "type": "S"}]
     assert keys["point_in_time_recovery"] == {"enabled": True}
     assert keys["server_side_encryption"]["enabled"] is True
     counters = stack.resource("aws_dynamodb_table", name=f"{prefix}-rate-limits")
@@ -132,7 +134,8 @@ def test_rejects_hour_quota_period_naming_the_allowed_periods() -> None:
         UsagePlanConfig(quota_limit=1000, quota_period="HOUR")
     message = str(raised.value)
     assert message.startswith("auth.usage_plan.quota_period: got 'HOUR'; allowed: one of QuotaPeriod.DAY")
-    assert "QuotaPeriod.WEEK" in message and "QuotaPeriod.MONTH" in message
+    assert "QuotaPeriod.WEEK" in message
+    assert "QuotaPeriod.MONTH" in message
     assert "no HOUR period" in message
 
 

@@ -120,7 +120,9 @@ def test_limit_ten_allows_ten_and_the_eleventh_gets_429(key) -> None:
 
 def test_rate_limited_request_never_runs_the_route(key) -> None:
     called = []
-    gateway = Gateway(backend=with_rate_limit(lambda _event, _context: called.append(1) or response(201, {})), plan_keys={key})
+    gateway = Gateway(
+        backend=with_rate_limit(lambda _event, _context: called.append(1) or response(201, {})), plan_keys={key}
+    )
     for _ in range(12):
         gateway.request("POST", "/api/projects", {"X-API-Key": key})
     assert len(called) == 10

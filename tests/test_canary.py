@@ -71,7 +71,8 @@ def test_canary_resource(env: str, stacks, synth_dir: Path) -> None:
     assert run["memory_in_mb"] == 960
     # The zip referenced by the JSON is the one the synth wrote next to it.
     zip_path = synth_dir / "stacks" / env / canary["zip_file"]
-    assert canary["zip_file"].startswith("assets/") and zip_path.is_file()
+    assert canary["zip_file"].startswith("assets/")
+    assert zip_path.is_file()
     assert zip_path.read_bytes() == canary_zip_bytes(CANARY_DIR)
 
 
@@ -131,10 +132,12 @@ def test_role_is_least_privilege(env: str, stacks) -> None:
     assert statements["WriteLogs"]["resources"][0].endswith(f":log-group:/aws/lambda/cwsyn-{canary['name']}-*")
     # The secret is encrypted with the data key: decrypt with that key only, and only through Secrets Manager.
     decrypt = statements["DecryptApiKey"]
-    assert decrypt["actions"] == ["kms:Decrypt"] and decrypt["resources"] == ["${aws_kms_key.data-key_5D719C34.arn}"]
+    assert decrypt["actions"] == ["kms:Decrypt"]
+    assert decrypt["resources"] == ["${aws_kms_key.data-key_5D719C34.arn}"]
     assert secret_of(stack, canary)["kms_key_id"] == decrypt["resources"][0]
     [condition] = decrypt["condition"]
-    assert condition["variable"] == "kms:ViaService" and len(condition["values"]) == 1
+    assert condition["variable"] == "kms:ViaService"
+    assert len(condition["values"]) == 1
     assert condition["values"][0].startswith("secretsmanager.${data.aws_region.")
     # Only the two actions with no resource-level permissions get "*", and metrics are namespace-scoped.
     star = {sid for sid, s in statements.items() if s["resources"] == ["*"]}
@@ -172,7 +175,8 @@ def test_canary_alarm_fires_after_two_failed_runs(env: str, stacks) -> None:
     assert len(alarms) == 1
     alarm = alarms[0]
     assert alarm["metric_name"] == "SuccessPercent"
-    assert alarm["comparison_operator"] == "LessThanThreshold" and alarm["threshold"] == 100
+    assert alarm["comparison_operator"] == "LessThanThreshold"
+    assert alarm["threshold"] == 100
     assert alarm["evaluation_periods"] == config.canary.alarm_consecutive_failed_runs
     assert alarm["period"] == config.canary.schedule_minutes * 60
 
@@ -233,7 +237,8 @@ def test_start_canary_is_configurable() -> None:
 def test_canary_name_fits_21_characters() -> None:
     assert canary_name(Naming("agenticai-prod")) == "agenticai-prod-api"
     long = canary_name(Naming("agenticai-staging-eu1"))
-    assert len(long) <= 21 and re.fullmatch(r"[0-9a-z_-]+", long)
+    assert len(long) <= 21
+    assert re.fullmatch(r"[0-9a-z_-]+", long)
     assert long == canary_name(Naming("agenticai-staging-eu1"))  # stable
     assert long != canary_name(Naming("agenticai-staging-eu2"))
 

@@ -177,7 +177,7 @@ def test_loader_rejects_unknown_environment() -> None:
 def test_loader_names_the_environment_of_a_bad_value(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
 
-    def broken(name: str):
+    def broken(_name: str):
         raise ConfigError("region", "nowhere-1", "one of ...")
 
     monkeypatch.setattr(importlib, "import_module", broken)

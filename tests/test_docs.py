@@ -78,7 +78,7 @@ def test_check_reports_a_stale_block_and_a_write_fixes_it(tmp_path: Path, facts,
     page = docs / "ENVIRONMENTS.md"
     text = page.read_text()
     page.write_text(text.replace(block(text, "environments"), "| hand | written |\n"))
-    monkeypatch.setattr(generate_docs, "collect_facts", lambda stacks_dir: facts)  # render each block once
+    monkeypatch.setattr(generate_docs, "collect_facts", lambda _stacks_dir: facts)  # render each block once
     args = ["--docs-dir", str(docs), "--stacks-dir", str(facts.stacks_dir)]
     assert generate_docs.main(["--check", *args]) == 1
     assert "ENVIRONMENTS.md is stale: run `make docs`" in capsys.readouterr().err
@@ -171,7 +171,7 @@ def python_examples() -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("page", "example"), python_examples(), ids=lambda v: v if v.endswith(".md") else "")
-def test_config_examples_build(page: str, example: str) -> None:
+def test_config_examples_build(page: str, example: str) -> None:  # noqa: ARG001 - page: the test id
     """Examples double as tests: each config example in the docs is valid configuration today."""
     import environments.config as config_module
 

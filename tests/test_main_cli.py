@@ -64,7 +64,8 @@ def test_failed_synth_leaves_previous_output_exactly_as_it_was(previous_output: 
     assert sorted(p.name for p in previous_output.parent.iterdir()) == ["cdktf.out"]
 
 
-def test_subset_synth_keeps_the_other_stacks(previous_output: Path, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("previous_output")
+def test_subset_synth_keeps_the_other_stacks(tmp_path: Path) -> None:
     outdir = tmp_path / "cdktf.out"
     assert run_main("--env", "dev", "--outdir", str(outdir)).returncode == 0
     dev_before = (outdir / "stacks" / "dev" / "cdk.tf.json").read_bytes()

@@ -19,10 +19,13 @@ def test_defaults_are_the_seed_values() -> None:
     config = MonitoringConfig()
     t = config.thresholds
     assert (t.lambda_error_rate_percent, t.api_5xx_count, t.lambda_duration_ms) == (5, 10, 10_000)
-    assert config.monthly_budget_usd == 50 and config.billing_threshold_usd == 40
+    assert config.monthly_budget_usd == 50
+    assert config.billing_threshold_usd == 40
     assert (config.slo.availability_target_percent, config.slo.latency_threshold_ms) == (99.9, 1000)
     assert [w.name for w in config.slo.windows] == ["fast", "slow"]
-    assert config.composite_alarms_enabled and config.budget_enabled and config.anomaly_monitor_enabled
+    assert config.composite_alarms_enabled
+    assert config.budget_enabled
+    assert config.anomaly_monitor_enabled
 
 
 def test_rejects_bad_email() -> None:
@@ -127,13 +130,15 @@ def extra_alarm(**overrides) -> ExtraAlarm:
 
 
 def test_extension_points_default_to_none() -> None:
-    assert MonitoringConfig().extra_alarms == () and MonitoringConfig().extra_widgets == ()
+    assert MonitoringConfig().extra_alarms == ()
+    assert MonitoringConfig().extra_widgets == ()
 
 
 def test_extra_alarm_and_widget_build() -> None:
     widget = ExtraWidget(title="Orders", metrics=(metric(statistic="p99.9", period_seconds=60),))
     config = MonitoringConfig(extra_alarms=(extra_alarm(datapoints_to_alarm=1),), extra_widgets=(widget,))
-    assert config.extra_alarms[0].metric.statistic == "Sum" and config.extra_widgets[0].width == 12
+    assert config.extra_alarms[0].metric.statistic == "Sum"
+    assert config.extra_widgets[0].width == 12
 
 
 def test_rejects_duplicate_extra_alarm_keys() -> None:

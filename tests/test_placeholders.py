@@ -96,14 +96,15 @@ def test_json_output(capsys) -> None:
     assert all(p["file"] == "environments/prod.py" for p in document["prod"])
 
 
-def test_exit_0_when_none_remain(capsys) -> None:
+def test_exit_0_when_none_remain() -> None:
     assert placeholders.main(["--env", "local"]) == 0
 
 
 def test_unknown_environment_is_one_line_exit_2(capsys) -> None:
     assert placeholders.main(["--env", "qa"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: unknown environment 'qa'") and err.count("\n") == 1
+    assert err.startswith("error: unknown environment 'qa'")
+    assert err.count("\n") == 1
 
 
 def test_gate_refuses_a_production_environment(capsys) -> None:
@@ -133,6 +134,7 @@ def test_make_plan_refuses_prod_before_any_synth_or_terraform(tmp_path: Path) ->
     )
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if not line.startswith("make:")]
-    assert len(errors) == 1 and errors[0].startswith("error: refusing to plan: environment 'prod'")
+    assert len(errors) == 1
+    assert errors[0].startswith("error: refusing to plan: environment 'prod'")
     assert "python scripts/placeholders.py --env prod" in errors[0]
     assert not outdir.exists()

@@ -47,7 +47,8 @@ def test_availability_windows_are_5xx_ratio_at_burn_rate_times_budget(
     assert a["evaluation_periods"] == 1
     assert a["treat_missing_data"] == "notBreaching"
     # Behind a composite: the window alarms do not notify on their own.
-    assert a["alarm_actions"] == [] and a["ok_actions"] == []
+    assert a["alarm_actions"] == []
+    assert a["ok_actions"] == []
 
 
 def test_latency_slo_uses_percentile_rank(stack) -> None:
@@ -77,7 +78,8 @@ def test_composite_combines_long_and_short_window(stack, objective, window, seve
     )
     topic = stack.resource("aws_sns_topic", name=f"agenticai-test-alerts-{severity.value}")
     assert topic  # exists
-    assert len(composite["alarm_actions"]) == 1 and composite["alarm_actions"] == composite["ok_actions"]
+    assert len(composite["alarm_actions"]) == 1
+    assert composite["alarm_actions"] == composite["ok_actions"]
     assert composite["alarm_actions"][0].startswith("${aws_sns_topic.monitoring_alerts_" + severity.value)
 
 
@@ -102,7 +104,8 @@ def test_without_composites_the_windows_remain_and_the_long_window_notifies() ->
     assert stack.count("aws_cloudwatch_composite_alarm") == 0
     long_ = alarm(stack, "slo-availability-fast-long")
     short = alarm(stack, "slo-availability-fast-short")
-    assert len(long_["alarm_actions"]) == 1 and long_["alarm_actions"] == long_["ok_actions"]
+    assert len(long_["alarm_actions"]) == 1
+    assert long_["alarm_actions"] == long_["ok_actions"]
     assert short["alarm_actions"] == []
     assert sum(1 for s in monitoring.specs if s.key.startswith("slo-")) == 12
 

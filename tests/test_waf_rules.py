@@ -179,7 +179,8 @@ def test_every_rule_has_its_own_metric_and_sampled_requests() -> None:
 def test_rules_render_in_priority_order() -> None:
     config = WafConfig(geo_block=GeoBlock(("KP",)), ip_deny_list=IpDenyList(("198.51.100.0/24",)))
     priorities = [rule["priority"] for rule in build_rule_set(config, metric_prefix="p", ip_set_arns=IP_SETS).render()]
-    assert priorities == sorted(priorities) and len(priorities) == 7
+    assert priorities == sorted(priorities)
+    assert len(priorities) == 7
 
 
 def test_rule_set_rejects_duplicate_names_when_built_by_hand() -> None:
@@ -262,7 +263,8 @@ def test_environment_rule_set_is_unique_ordered_and_within_budget(env_rules) -> 
     names = [rule.name for rule in rule_set.rules]
     priorities = [rule.priority for rule in rule_set.rules]
     metrics = [rule.metric_name for rule in rule_set.rules]
-    assert len(set(names)) == len(names) and len(set(metrics)) == len(metrics)
+    assert len(set(names)) == len(names)
+    assert len(set(metrics)) == len(metrics)
     assert priorities == sorted(set(priorities))
     assert rule_set.wcu == config.capacity_wcu <= config.capacity_budget_wcu <= 5000
     assert all(metric.startswith(f"agenticai-{env}-waf-") for metric in metrics)
