@@ -245,7 +245,7 @@ class AlarmSpec:
                 self.datapoints_to_alarm,
                 f"an integer from 1 to evaluation_periods ({self.evaluation_periods})",
             )
-        if isinstance(self.metric, Metric) or isinstance(self.metric, MathExpression):
+        if isinstance(self.metric, (Metric, MathExpression)):
             self.metric.validate(key)
         else:
             raise AlarmSpecError(key, "metric", self.metric, "a Metric or a MathExpression")
