@@ -187,13 +187,32 @@ def test_loader_names_the_environment_of_a_bad_value(monkeypatch: pytest.MonkeyP
 
 def test_rejects_misspelt_field() -> None:
     rejects(
-        r"^canary.schedule_minute: got 10; allowed: no such field \(check its spelling\)$",
+        r"^canary.schedule_minute: got 10; allowed: no such field \(check its spelling\); "
+        r"did you mean 'schedule_minutes'\?$",
         lambda: CanaryConfig(schedule_minute=10),
     )
 
 
 def test_rejects_misspelt_top_level_field() -> None:
     rejects(r"^regoin: got 'us-east-1'; allowed: no such field", lambda: base(regoin="us-east-1"))
+
+
+def test_a_misspelt_required_field_names_the_misspelling_not_the_whole_config() -> None:
+    def misspelt() -> EnvironmentConfig:
+        values = base().model_dump(exclude={"region"}) | {"regoin": "us-east-1"}
+        return EnvironmentConfig(**{k: getattr(base(), k) for k in values if k != "regoin"}, regoin="us-east-1")
+
+    error = rejects(
+        r"^regoin: got 'us-east-1'; allowed: no such field \(check its spelling\); did you mean 'region'\?$", misspelt
+    )
+    assert len(str(error)) < 120
+
+
+def test_a_missing_required_field_says_no_value() -> None:
+    def missing() -> EnvironmentConfig:
+        return EnvironmentConfig(**{k: getattr(base(), k) for k in ("name", "tier", "account_id", "name_prefix")})
+
+    rejects(r"^region: got no value; allowed: a value \(this field is required\)$", missing)
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])

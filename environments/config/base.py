@@ -5,6 +5,7 @@ Every failure, a misspelt field included, becomes one ``<path>: got <value>; all
 
 from __future__ import annotations
 
+import difflib
 import enum
 import functools
 import types
@@ -166,16 +167,17 @@ def config_error(error: ValidationError, *, prefix: str = "", model: type[BaseMo
     A validator's ConfigError gets ``prefix``. With ``model`` (the model being validated), the path and the
     allowed values come from the failing field's declaration.
     """
-    first = error.errors(include_url=False)[0]
+    # A misspelt field also makes the real one "missing": report the misspelling, and a missing field last.
+    first = min(error.errors(include_url=False), key=lambda e: _ERROR_ORDER.get(e["type"], 1))
     if isinstance(raised := first.get("ctx", {}).get("error"), ConfigError):
         path = ".".join(filter(None, [prefix, raised.field])).replace(".[", "[")
         return ConfigError(path, raised.value, raised.allowed)
-    path, info, loc = prefix, None, first["loc"]
+    path, info, loc, known = prefix, None, first["loc"], ()
     annotation: Any = model
     for index, item in enumerate(loc):
         fields = _model_fields(annotation)
         if isinstance(item, str) and fields is not None:  # a field, or a misspelt name (annotation None)
-            info = fields.get(item)
+            info, known = fields.get(item), tuple(fields)
             path, annotation = f"{path}.{item}".lstrip("."), info and info.annotation
         elif loc[index + 1 :] == ("[key]",):
             path, annotation, info = f"{path} key", _element(annotation, key=True), None
@@ -183,7 +185,19 @@ def config_error(error: ValidationError, *, prefix: str = "", model: type[BaseMo
             path, annotation, info = f"{path}[{item!r}]", _element(annotation), None
     fixed = _FIXED_TEXTS.get(first["type"])
     allowed = fixed or (allowed_text(annotation, info) if annotation is not None else first["msg"])
-    return ConfigError(path or "config", first.get("input"), allowed)
+    if first["type"] == "extra_forbidden" and (close := difflib.get_close_matches(str(loc[-1]), known, n=1)):
+        allowed = f"{allowed}; did you mean {close[0]!r}?"
+    value = _NO_VALUE if first["type"] == "missing" else first.get("input")
+    return ConfigError(path or "config", value, allowed)
+
+
+class _NoValue:
+    def __repr__(self) -> str:
+        return "no value"
+
+
+_NO_VALUE = _NoValue()
+_ERROR_ORDER = {"extra_forbidden": 0, "missing": 2}
 
 
 _FIXED_TEXTS = {
