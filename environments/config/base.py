@@ -172,7 +172,8 @@ def config_error(error: ValidationError, *, prefix: str = "", model: type[BaseMo
     if isinstance(raised := first.get("ctx", {}).get("error"), ConfigError):
         path = ".".join(filter(None, [prefix, raised.field])).replace(".[", "[")
         return ConfigError(path, raised.value, raised.allowed)
-    path, info, loc, known = prefix, None, first["loc"], ()
+    path, info, loc = prefix, None, first["loc"]
+    known: tuple[str, ...] = ()
     annotation: Any = model
     for index, item in enumerate(loc):
         fields = _model_fields(annotation)
