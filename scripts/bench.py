@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import statistics
 import subprocess
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,9 +82,21 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     return elapsed, peak
 
 
+@dataclass(frozen=True)
+class Row:
+    """One measured command: medians and extremes over the runs, and the peak RSS of its process tree."""
+
+    label: str
+    median_s: float
+    min_s: float
+    max_s: float
+    peak_rss_mib: float
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (default 3, minimum 3)")
+    parser.add_argument("--json", action="store_true", help="print the measurements as one JSON document")
     args = parser.parse_args(argv)
     if args.runs < 3:
         parser.error(f"--runs: got {args.runs}; allowed: an integer >= 3")
@@ -99,31 +113,50 @@ def main(argv: list[str] | None = None) -> int:
             for name, command in cases.items():
                 results[name].append(measure(command, env))
 
+    labels = {"stock import": "(a) import cdktf_cdktf_provider_aws", "full synth": "(b) python main.py (all stacks)"}
+    rows = {
+        name: Row(
+            label=labels[name],
+            median_s=statistics.median(t for t, _ in runs),
+            min_s=min(t for t, _ in runs),
+            max_s=max(t for t, _ in runs),
+            peak_rss_mib=max(r for _, r in runs) / 1024,
+        )
+        for name, runs in results.items()
+    }
+    ratio = rows["full synth"].median_s / rows["stock import"].median_s
+    rss = rows["full synth"].peak_rss_mib
+    extras = {
+        (module.__doc__ or path.stem).strip().splitlines()[0]: list(module.run())
+        for path in sorted((ROOT / "scripts").glob("bench_*.py"))
+        for module in [importlib.import_module(f"scripts.{path.stem}")]
+    }
+    met = ratio < RATIO_TARGET and rss <= RSS_TARGET_MIB
+    if args.json:
+        document = {
+            "runs": args.runs,
+            "synth": {name: asdict(row) for name, row in rows.items()},
+            "ratio": ratio,
+            "ratio_target": RATIO_TARGET,
+            "peak_rss_target_mib": RSS_TARGET_MIB,
+            "targets_met": met,
+            "extra": {title: dict(pairs) for title, pairs in extras.items()},
+        }
+        print(json.dumps(document, indent=2))
+        return 0 if met else 1
     print(f"Synth benchmark ({args.runs} runs each, interleaved; medians)")
     print(f"{'':<34}{'median s':>10}{'min s':>8}{'max s':>8}{'peak RSS MiB':>14}")
-    medians = {}
-    for name, runs in results.items():
-        times = [t for t, _ in runs]
-        peak_mib = max(r for _, r in runs) / 1024
-        medians[name] = (statistics.median(times), peak_mib)
-        label = {
-            "stock import": "(a) import cdktf_cdktf_provider_aws",
-            "full synth": "(b) python main.py (all stacks)",
-        }[name]
-        print(f"{label:<34}{statistics.median(times):>10.2f}{min(times):>8.2f}{max(times):>8.2f}{peak_mib:>14.0f}")
-    ratio = medians["full synth"][0] / medians["stock import"][0]
-    rss = medians["full synth"][1]
+    for row in rows.values():
+        print(f"{row.label:<34}{row.median_s:>10.2f}{row.min_s:>8.2f}{row.max_s:>8.2f}{row.peak_rss_mib:>14.0f}")
     print(f"ratio (b)/(a): {ratio:.3f}  (target < {RATIO_TARGET:.3f}: {'met' if ratio < RATIO_TARGET else 'MISSED'})")
     print(
         f"peak RSS (b): {rss:.0f} MiB  (target <= {RSS_TARGET_MIB} MiB: {'met' if rss <= RSS_TARGET_MIB else 'MISSED'})"
     )
-
-    for path in sorted((ROOT / "scripts").glob("bench_*.py")):
-        module = importlib.import_module(f"scripts.{path.stem}")
-        print(f"\n{(module.__doc__ or path.stem).strip().splitlines()[0]}")
-        for label, value in module.run():
+    for title, pairs in extras.items():
+        print(f"\n{title}")
+        for label, value in pairs:
             print(f"  {label:<48}{value}")
-    return 0 if ratio < RATIO_TARGET and rss <= RSS_TARGET_MIB else 1
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
