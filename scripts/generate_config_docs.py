@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import enum
 import json
+import re
 import sys
 import types
 import typing
@@ -119,9 +120,10 @@ def _at(config: BaseModel, path: str) -> Any:
 def _allowed(info: Any) -> str:
     text = allowed_text(info.annotation, info)
     choices = text.count(", ") + 1
-    return (
-        f"one of {choices} values (see the schema)" if text.startswith("one of '") and choices > _MAX_CHOICES else text
-    )
+    if text.startswith("one of '") and choices > _MAX_CHOICES:
+        return f"one of {choices} values (see the schema)"
+    # A regular expression is code: in plain Markdown its brackets would render as a link.
+    return re.sub(r"\(pattern (.+)\)$", lambda m: f"(pattern `{m.group(1)}`)", text)
 
 
 def _default(info: Any) -> str:
