@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -130,10 +131,11 @@ def test_make_plan_refuses_prod_before_any_synth_or_terraform(tmp_path: Path) ->
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "PATH": os.environ.get("PATH", "")},
+        # A clean make: under `make test` the parent's MAKEFLAGS/MAKELEVEL would turn it into a sub-make.
+        env={k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}},
     )
     assert result.returncode == 2
-    errors = [line for line in result.stderr.splitlines() if not line.startswith("make:")]
+    errors = [line for line in result.stderr.splitlines() if not re.match(r"make(\[\d+\])?:", line)]
     assert len(errors) == 1
     assert errors[0].startswith("error: refusing to plan: environment 'prod'")
     assert "python scripts/placeholders.py --env prod" in errors[0]
