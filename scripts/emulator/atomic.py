@@ -19,17 +19,20 @@ from scripts.emulator.moto_server import ROOT, MotoServer
 
 
 def _make_update_item_atomic() -> None:
-    from moto.dynamodb.models import DynamoDBBackend
+    # The whole request handler, not only the backend call: moto's handler reads the item before the
+    # update and builds ReturnValues (UPDATED_NEW) around it, so locking the backend alone still let two
+    # concurrent requests report the same new count under load.
+    from moto.dynamodb.responses import DynamoHandler
 
     lock = threading.Lock()
-    original = DynamoDBBackend.update_item
+    original = DynamoHandler.update_item
 
     @functools.wraps(original)
     def update_item(self, *args, **kwargs):
         with lock:
             return original(self, *args, **kwargs)
 
-    setattr(DynamoDBBackend, "update_item", update_item)  # noqa: B010 - a monkey patch (mypy refuses method assignment)
+    setattr(DynamoHandler, "update_item", update_item)  # noqa: B010 - a monkey patch (mypy refuses method assignment)
 
 
 class AtomicMotoServer(MotoServer):
