@@ -33,6 +33,7 @@ environment not applied (wrong account included), 3 AWS unreachable or denied.
 from __future__ import annotations
 
 import argparse
+import builtins
 import contextlib
 import dataclasses
 import json
@@ -222,13 +223,13 @@ class KeyManager:
         return key_id, key
 
     def list(self) -> list[dict[str, Any]]:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for page in self.dynamodb.get_paginator("scan").paginate(TableName=self.names.keys_table):
             rows.extend(APIKey.from_item(item).listing() for item in page.get("Items", []))
         return sorted(rows, key=lambda r: (r["created_at"] or "", r["key_id"]))
 
-    def records(self) -> list[APIKey]:
-        found = []
+    def records(self) -> builtins.list[APIKey]:
+        found: builtins.list[APIKey] = []
         for page in self.dynamodb.get_paginator("scan").paginate(TableName=self.names.keys_table):
             found.extend(APIKey.from_item(item) for item in page.get("Items", []))
         return found
@@ -269,7 +270,7 @@ class KeyManager:
         self.dynamodb.delete_item(TableName=self.names.keys_table, Key=record.key())
         return record
 
-    def migrate_metering(self) -> list[str]:
+    def migrate_metering(self) -> builtins.list[str]:
         """Move every key still metered under its raw value to a derived metering value.
 
         Per key: a new API Gateway key with the derived value joins the usage plan, the record points to
@@ -444,9 +445,9 @@ def confirm(prompt: str, *, ask: Callable[[str], str] | None = None) -> None:
         raise CliError("delete: not confirmed; nothing was deleted", code=2)
 
 
-def _stored_lines(names: AuthNames, key_id: str, secret: str | None, version: int) -> list[str]:
+def _stored_lines(names: AuthNames, secret: str | None, version: int) -> list[str]:
     lines = [
-        f"stored:     keys table {names.keys_table}: the key's HMAC-SHA256 under pepper version {version} (not the key)",
+        f"stored:     keys table {names.keys_table}: the key's HMAC-SHA256 under pepper v{version} (not the key)",
         "            API Gateway API key: the derived metering value agm_... (not the key), in the usage plan",
     ]
     if secret:
@@ -491,7 +492,8 @@ def run(args: argparse.Namespace) -> int:
             + [f"  {key_id}" for key_id in migrated],
         )
     if args.command == "create":
-        assert checked.name is not None and checked.rate_limit is not None
+        assert checked.name is not None
+        assert checked.rate_limit is not None
         key_id, key = manager.create(
             name=checked.name,
             rate_limit=checked.rate_limit,
@@ -502,7 +504,7 @@ def run(args: argparse.Namespace) -> int:
         print("The key is shown only this once.", file=sys.stderr)
         text = [f"key_id:     {key_id}", f"rate_limit: {checked.rate_limit}/hour"]
         text += [f"secret:     {checked.secret_name}"] if checked.secret_name else []
-        text += _stored_lines(names, key_id, checked.secret_name, version)
+        text += _stored_lines(names, checked.secret_name, version)
         return emit(
             {"key_id": key_id, "rate_limit": checked.rate_limit, "secret": checked.secret_name, "api_key": key},
             [*text, f"api_key:    {key}"],
@@ -519,8 +521,9 @@ def run(args: argparse.Namespace) -> int:
             print("  ".join(str(row[c] if row[c] is not None else "-").ljust(widths[c]) for c in columns))
         return cli.EXIT_OK
 
+    if checked.key_id is None:
+        raise CliError(f"{args.command}: no key id")  # check_args always sets it for these commands
     key_id = checked.key_id
-    assert key_id is not None
     if args.command == "disable":
         manager.disable(key_id)
         return emit({"key_id": key_id, "disabled": True}, [f"disabled {key_id}"])

@@ -6,6 +6,7 @@ table, the real authorizer and the real handlers, with an in-memory store.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -14,8 +15,8 @@ import threading
 import pytest
 
 from modules.functions import authorizer, health, keys, projects
-from modules.functions.key_record import APIKey
 from modules.functions.http import response, with_rate_limit
+from modules.functions.key_record import APIKey
 from tests.apigw import Gateway, authorizer_event
 
 PEPPER = b"test-pepper-0123456789"
@@ -155,7 +156,9 @@ def test_rate_limited_request_never_runs_the_route(key) -> None:
 
 @pytest.mark.parametrize("header", ["X-API-Key", "x-api-key", "X-Api-Key", "X-API-KEY"])
 def test_header_lookup_is_case_insensitive(key, header) -> None:
-    assert Gateway(backend=ok_backend, plan_keys=meters(key)).request("GET", "/api/projects", {header: key}).status == 200
+    assert (
+        Gateway(backend=ok_backend, plan_keys=meters(key)).request("GET", "/api/projects", {header: key}).status == 200
+    )
 
 
 def test_disabled_and_expired_keys_are_403(store) -> None:
@@ -354,10 +357,9 @@ def test_every_outcome_logs_exactly_one_c1_decision_line(store, caplog) -> None:
 
     def call(value):
         event = authorizer_event("GET", "/api/projects", {"X-API-Key": value} if value else {})
-        try:
+        # 401 and fail-closed raise; the log line is what is checked here.
+        with contextlib.suppress(authorizer.Unauthorized, authorizer.AuthorizerUnavailable):
             authorizer.handler(event, None, now=NOW)
-        except (authorizer.Unauthorized, authorizer.AuthorizerUnavailable):
-            pass  # 401 and fail-closed raise; the log line is what is checked here
 
     for value in (good, good, None, "not-a-key", unknown, disabled, expired):
         call(value)
@@ -465,7 +467,7 @@ def test_over_limit_in_deny_mode_is_403_with_reason_rate_limited_and_no_backend(
     _, value = keys.generate_key()
     store.add(value, rate_limit=2)
     called = []
-    gateway = Gateway(backend=lambda e, c: called.append(1) or response(200, {}), plan_keys=meters(value))
+    gateway = Gateway(backend=lambda _e, _c: called.append(1) or response(200, {}), plan_keys=meters(value))
     results = [gateway.request("GET", "/api/projects", {"X-API-Key": value}) for _ in range(3)]
     assert [r.status for r in results] == [200, 200, 403]
     assert results[2].body["reason"] == "rate_limited"
@@ -553,6 +555,7 @@ def test_metering_value_has_the_c4_form_and_never_contains_the_key() -> None:
     key_hash = keys.hash_key(value, PEPPER)
     metering = keys.metering_value(key_hash, PEPPER)
     assert keys.METERING_PATTERN.fullmatch(metering)
-    assert value not in metering and value[19:] not in metering
+    assert value not in metering
+    assert value[19:] not in metering
     assert metering[4:] != key_hash
     assert keys.key_id_of(metering) is None  # useless as an X-API-Key value: malformed before any lookup

@@ -6,7 +6,6 @@ import threading
 import time
 
 import boto3
-
 import pytest
 
 from modules.functions import authorizer, keys

@@ -315,7 +315,9 @@ def test_no_api_gateway_key_value_equals_or_contains_an_issued_key(aws, capsys) 
     for value in values:
         assert keys.METERING_PATTERN.fullmatch(value)
         for _, key in issued:
-            assert key not in value and key[19:] not in value and value not in key
+            assert key not in value
+            assert key[19:] not in value
+            assert value not in key
 
 
 def test_migrate_metering_replaces_raw_key_values(aws, capsys) -> None:
@@ -337,7 +339,8 @@ def test_migrate_metering_replaces_raw_key_values(aws, capsys) -> None:
     )
     code, out, _ = cli(aws, capsys, "migrate-metering")
     assert code == 0
-    assert "1 key(s) now metered" in out and key_id in out
+    assert "1 key(s) now metered" in out
+    assert key_id in out
     listed = apigw.get_api_keys(includeValues=True, limit=500)["items"]
     values = [k["value"] for k in listed if k["name"].startswith(aws.names.prefix + "-")]
     assert key not in [k["value"] for k in listed]
@@ -356,19 +359,23 @@ def test_init_pepper_once_then_rotate_pepper(moto_server, monkeypatch, capsys) -
     code, out, _ = cli(aws, capsys, "create", "--name", "early")
     assert code == 2  # no pepper yet: nothing can be hashed
     code, out, _ = cli(aws, capsys, "init-pepper")
-    assert code == 0 and "pepper version 1 written" in out
+    assert code == 0
+    assert "pepper version 1 written" in out
     stored = boto3.client("secretsmanager").get_secret_value(SecretId=aws.names.pepper_secret)["SecretString"]
     peppers = keys.parse_pepper_secret(stored)
     assert peppers.current == 1
     assert peppers.current_pepper().value.decode() not in out
     code, _, err = cli(aws, capsys, "init-pepper")
-    assert code == 2 and "already has a value; use rotate-pepper" in err
+    assert code == 2
+    assert "already has a value; use rotate-pepper" in err
     code, out, _ = cli(aws, capsys, "rotate-pepper", "--grace-hours", "2")
-    assert code == 0 and "pepper version 2 written" in out
+    assert code == 0
+    assert "pepper version 2 written" in out
     rotated = keys.parse_pepper_secret(
         boto3.client("secretsmanager").get_secret_value(SecretId=aws.names.pepper_secret)["SecretString"]
     )
     assert rotated.current == 2
-    assert rotated.get(1).value == peppers.get(1).value and rotated.get(1).refuse_after is not None
+    assert rotated.get(1).value == peppers.get(1).value
+    assert rotated.get(1).refuse_after is not None
     for pepper in rotated.versions:
         assert pepper.value.decode() not in out

@@ -68,7 +68,7 @@ class GatewayResponseSpec:
 
     def template(self) -> str:
         # $context.* are substituted by API Gateway; the message is a fixed literal.
-        extra = "".join(f",{json.dumps(name)}:\"{variable}\"" for name, variable in self.fields)
+        extra = "".join(f',{json.dumps(name)}:"{variable}"' for name, variable in self.fields)
         return '{"error":' + json.dumps(self.message) + extra + ',"requestId":"$context.requestId"}'
 
 

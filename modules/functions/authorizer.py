@@ -31,6 +31,7 @@ Environment: ``API_KEYS_TABLE``, ``RATE_LIMITS_TABLE``, ``PEPPER_SECRET_ID``, ``
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -144,12 +145,11 @@ class DynamoStore:
         self._dynamodb.update_item(TableName=self._keys_table, **key_record.touch_update(key_id, now))
 
     def rehash(self, key_id: str, key_hash: str, version: int, old_version: int) -> None:
-        try:
+        # ConditionalCheckFailed: another container moved it first.
+        with contextlib.suppress(self._dynamodb.exceptions.ConditionalCheckFailedException):
             self._dynamodb.update_item(
                 TableName=self._keys_table, **key_record.rehash_update(key_id, key_hash, version, old_version)
             )
-        except self._dynamodb.exceptions.ConditionalCheckFailedException:
-            pass  # another container moved it first
 
 
 class _State:
