@@ -163,9 +163,9 @@ def dynamodb_scenarios(requests: int = 1000) -> list[Scenario]:
     import boto3
 
     from modules.functions import authorizer
+    from scripts.emulator import front_door as front_door_aws  # the same resources the tests use
     from scripts.emulator.atomic import AtomicMotoServer
     from scripts.manage_keys import KeyManager
-    from tests import front_door_aws  # the same emulator resources the tests use
 
     logging.getLogger().setLevel(logging.WARNING)
     saved = dict(os.environ)
