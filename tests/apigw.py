@@ -11,6 +11,7 @@ its AWS documentation, in docs/AWS-BEHAVIOUR.md (the ledger); the ``[Bn]`` marks
 from __future__ import annotations
 
 import copy
+import fnmatch
 import json
 import re
 import uuid
@@ -105,6 +106,12 @@ def proxy_event(
     }
 
 
+def _matches(resource: Any, arn: str) -> bool:
+    """[B4] IAM-style match of a policy Resource (a string or a list; ``*`` wildcards) against the method ARN."""
+    resources = resource if isinstance(resource, list) else [resource]
+    return any(isinstance(r, str) and fnmatch.fnmatchcase(arn, r) for r in resources)
+
+
 @dataclass
 class Gateway:
     """Routes requests through the authorizer to a backend, as the deployed stage would."""
@@ -148,8 +155,10 @@ class Gateway:
             self.failures.append(self.failing_authorizer_response_type)
             return self._gateway_response(self.failing_authorizer_response_type, 500)
         statements: Iterable[dict] = result["policyDocument"]["Statement"]
-        # [B4] an explicit Deny, or no Allow matching the method, is ACCESS_DENIED.
-        if not any(s["Effect"] == "Allow" for s in statements) or any(s["Effect"] == "Deny" for s in statements):
+        arn = authorizer_event(method, path, headers)["methodArn"]
+        matching = [st for st in statements if _matches(st.get("Resource"), arn)]
+        # [B4] an explicit Deny, or no Allow matching the method's ARN, is ACCESS_DENIED.
+        if not any(st["Effect"] == "Allow" for st in matching) or any(st["Effect"] == "Deny" for st in matching):
             return self._gateway_response("ACCESS_DENIED", 403, result.get("context"))
         # 3. [B5] api_key_source = AUTHORIZER: the usage plan must know the returned usageIdentifierKey.
         if result.get("usageIdentifierKey") not in self.plan_keys:

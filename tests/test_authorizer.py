@@ -559,3 +559,17 @@ def test_metering_value_has_the_c4_form_and_never_contains_the_key() -> None:
     assert value[19:] not in metering
     assert metering[4:] != key_hash
     assert keys.key_id_of(metering) is None  # useless as an X-API-Key value: malformed before any lookup
+
+
+def test_the_model_denies_an_allow_for_another_method(key, monkeypatch) -> None:
+    """docs/AWS-BEHAVIOUR.md B4: only an Allow whose Resource matches the method ARN lets a request through."""
+    real = authorizer.handler
+
+    def other_method(event, context):
+        result = real(event, context)
+        result["policyDocument"]["Statement"][0]["Resource"] = event["methodArn"].replace("/GET/", "/DELETE/")
+        return result
+
+    monkeypatch.setattr(authorizer, "handler", other_method)
+    result = Gateway(backend=ok_backend, plan_keys=meters(key)).request("GET", "/api/projects", {"X-API-Key": key})
+    assert result.status == 403
