@@ -257,7 +257,7 @@ def usage_plans_block(facts: Facts) -> str:
                 lambda e: (
                     f"{number(plan(e)['quota_settings']['limit'])} / {plan(e)['quota_settings']['period']}"
                     if "quota_settings" in plan(e)
-                    else "none (the hourly limit is the authorizer's)"
+                    else "none"
                 ),
             ),
             ("new key's hourly limit (authorizer)", lambda e: number(c[e].auth.default_key_rate_limit_per_hour)),

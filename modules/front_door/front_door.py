@@ -76,7 +76,7 @@ def gateway_responses(usage_plan: UsagePlanConfig) -> tuple[GatewayResponseSpec,
     """Every gateway response the front door customizes. Header values are static (API Gateway allows
     only static values or request parameters here), so usage-plan 429s carry the plan's limits."""
     quota_retry_after = "3600"  # quotas reset at the period boundary; an hour is a polite retry hint
-    quota = f"{usage_plan.quota_limit} per {usage_plan.quota_period.value}" if usage_plan.quota_limit else "none"
+    quota = f"{usage_plan.quota_limit} per {usage_plan.quota_period.value}"
     # Every type a failing authorizer can produce (docs/AWS-BEHAVIOUR.md): 503, retry shortly.
     unavailable = "authorization is temporarily unavailable"
     return (
@@ -108,15 +108,13 @@ def gateway_responses(usage_plan: UsagePlanConfig) -> tuple[GatewayResponseSpec,
                 ("X-RateLimit-Remaining", "0"),
             ),
         ),
+        # Only reachable with a configured quota (none by default); customized anyway, like every type above.
         GatewayResponseSpec(
             "QUOTA_EXCEEDED",
             429,
-            f"usage plan quota exceeded ({quota})",
-            (
-                ("Retry-After", quota_retry_after),
-                ("X-RateLimit-Limit", str(usage_plan.quota_limit or 0)),
-                ("X-RateLimit-Remaining", "0"),
-            ),
+            f"usage plan quota exceeded ({quota})" if usage_plan.quota_limit else "usage plan quota exceeded",
+            (("Retry-After", quota_retry_after), ("X-RateLimit-Remaining", "0"))
+            + ((("X-RateLimit-Limit", str(usage_plan.quota_limit)),) if usage_plan.quota_limit else ()),
         ),
         GatewayResponseSpec("AUTHORIZER_FAILURE", 503, unavailable, (("Retry-After", "5"),)),
         GatewayResponseSpec("AUTHORIZER_CONFIGURATION_ERROR", 503, unavailable, (("Retry-After", "5"),)),
