@@ -198,3 +198,23 @@ def test_rejects_usage_plan_as_dict() -> None:
 
 def test_rejects_grace_over_thirty_days() -> None:
     rejects(r"auth.rotation_grace_hours: got 721", lambda: AuthConfig(rotation_grace_hours=721))
+
+
+def test_existing_api_mode_denies_over_limit_keys_so_the_hourly_limit_is_enforced() -> None:
+    """Issue 12: an existing API's integrations ignore rateLimited, so the authorizer must deny instead."""
+    from tests.synth import existing_api_stack
+
+    _, synth = existing_api_stack("staging")
+    function = synth.resource("aws_lambda_function", function_name=f"{load('staging').name_prefix}-authorizer")
+    assert function["environment"]["variables"]["OVER_LIMIT_ACTION"] == "deny"
+    plan = synth.resource("aws_api_gateway_usage_plan")
+    assert "quota_settings" not in plan
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_manage_keys_resolves_the_data_key_the_stack_names(env, stacks) -> None:
+    """manage_keys.py creates key secrets with AuthNames.data_key_alias: it must be the stack's data key alias."""
+    from modules.front_door.names import AuthNames
+
+    aliases = [a["name"] for a in stacks[env].resources("aws_kms_alias")]
+    assert AuthNames.for_prefix(load(env).name_prefix).data_key_alias in aliases
