@@ -49,11 +49,11 @@ def warm_overhead_us(calls: int = WARM_CALLS) -> tuple[float, float]:
     """(p50, p95) microseconds per authorizer call, dependencies stubbed out."""
     if str(CODE_ROOT) not in sys.path:
         sys.path.insert(0, str(CODE_ROOT))
-    from functions import authorizer, keys  # type: ignore[import-not-found]  # modules/ is put on sys.path above
+    from functions import authorizer, key_record, keys  # type: ignore[import-not-found]  # modules/ on sys.path
 
     pepper = b"bench-pepper-0123456789abcdef0123456789"
     _, key = keys.generate_key()
-    record = authorizer.KeyRecord(
+    record = key_record.APIKey(
         key_id=keys.key_id_of(key),
         key_hash=keys.hash_key(key, pepper),
         enabled=True,
@@ -279,4 +279,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
     sys.exit(main())

@@ -168,3 +168,17 @@ def test_unset_pepper_fails_closed_503(atomic_moto, monkeypatch) -> None:
     boto3.client("dynamodb").put_item(TableName=resources.names.keys_table, Item=record.to_item())
     response = Gateway(backend=authorizer_backend).request("GET", "/api/projects", {"X-API-Key": key})
     assert (response.status, response.header("Retry-After")) == (503, "5")
+
+
+def test_dynamodb_requests_on_the_wire_meet_the_targets() -> None:
+    """Issue 12 item 8, as `make bench` measures it: requests counted at botocore's before-send, atomic emulator."""
+    from scripts import bench_auth
+
+    steady, abusive, many = bench_auth.dynamodb_scenarios(requests=200)
+    assert steady.allowed == 200
+    assert steady.dynamodb_requests <= 200 + 3  # one count each, plus one record read and one last_used write
+    assert (abusive.allowed, abusive.refused) == (20, 180)
+    assert abusive.refused_after_first == 0  # refused over-limit requests cost nothing after the first
+    assert abusive.dynamodb_requests <= 20 + 1 + 3
+    assert many.allowed == 200
+    assert many.dynamodb_requests <= 200 + 2 * 100 + 3  # first sight of each key: a read and a last_used write

@@ -74,10 +74,6 @@ class AuthorizerUnavailable(Exception):  # noqa: N818
     """A dependency failed or the event is unusable; the request is refused with a 503, never let through."""
 
 
-#: Kept for callers of the previous name; the one record type is key_record.APIKey.
-KeyRecord = APIKey
-
-
 class Store(Protocol):
     def get_key(self, key_id: str) -> APIKey | None: ...
 
