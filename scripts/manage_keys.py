@@ -500,7 +500,7 @@ def run(args: argparse.Namespace) -> int:
             usage_plan_id=checked.usage_plan_id,
             secret_name=checked.secret_name,
         )
-        version = manager.peppers().current
+        version = manager._record(key_id).pepper_version
         print("The key is shown only this once.", file=sys.stderr)
         text = [f"key_id:     {key_id}", f"rate_limit: {checked.rate_limit}/hour"]
         text += [f"secret:     {checked.secret_name}"] if checked.secret_name else []
@@ -536,10 +536,13 @@ def run(args: argparse.Namespace) -> int:
         return emit({"key_id": key_id, "deleted": True}, [f"deleted {key_id} and its API Gateway key{left}"])
     grace = checked.grace_hours or 0
     new_id, new_key = manager.rotate(key_id, grace_hours=grace)
+    new_record = manager._record(new_id)
     print("The key is shown only this once.", file=sys.stderr)
+    stored = _stored_lines(names, new_record.secret_name, new_record.pepper_version)
     return emit(
         {"key_id": new_id, "replaces": key_id, "grace_hours": grace, "api_key": new_key},
-        [f"key_id:     {new_id}", f"replaces:   {key_id} (valid for {grace} more hours)", f"api_key:    {new_key}"],
+        [f"key_id:     {new_id}", f"replaces:   {key_id} (valid for {grace} more hours)", *stored]
+        + [f"api_key:    {new_key}"],
     )
 
 

@@ -110,6 +110,7 @@ def test_rotate_issues_a_new_key_and_keeps_the_old_one_for_the_grace_period(aws,
     old_id = _field(out, "key_id")
     code, out, _ = cli(aws, capsys, "rotate", "--key-id", old_id, "--grace-hours", "2")
     assert code == 0
+    assert f"Secrets Manager {aws.names.key_secret('rotating')}: the key itself" in out
     new_id, new_key = _field(out, "key_id"), _field(out, "api_key")
     assert new_id != old_id
     old, new = _item(aws, old_id), _item(aws, new_id)
