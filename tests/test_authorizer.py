@@ -573,3 +573,13 @@ def test_the_model_denies_an_allow_for_another_method(key, monkeypatch) -> None:
     monkeypatch.setattr(authorizer, "handler", other_method)
     result = Gateway(backend=ok_backend, plan_keys=meters(key)).request("GET", "/api/projects", {"X-API-Key": key})
     assert result.status == 403
+
+
+def test_key_under_a_dropped_pepper_version_is_expired(store) -> None:
+    _, value = keys.generate_key()
+    store.add(value)
+    store.pepper_set = store.pepper_set.rotated("A" * 64, now=NOW, grace_seconds=10)
+    store.pepper_set = store.pepper_set.rotated("B" * 64, now=NOW + 20, grace_seconds=10)  # drops version 1
+    assert store.pepper_set.get(1) is None
+    result = _call(value, NOW + 30)
+    assert (_effect(result), result["context"]["reason"]) == ("Deny", "expired_key")

@@ -281,7 +281,10 @@ def _verify(store: Store, key: str, record: APIKey, clock: float) -> tuple[str |
     """(deny reason or None, the record as it now is). Re-hashes a key used under a previous pepper."""
     peppers = _pepper_set(store, clock, record.pepper_version)
     pepper = peppers.get(record.pepper_version)
-    if pepper is None or not keys.key_matches(key, record.key_hash, pepper.value):
+    if pepper is None:
+        # A version older than the current one was dropped after its grace period: the key must be re-issued.
+        return ("expired_key" if record.pepper_version < peppers.current else "unknown_key"), record
+    if not keys.key_matches(key, record.key_hash, pepper.value):
         return "unknown_key", record
     if not pepper.usable(int(clock)):
         return "expired_key", record  # hashed under a pepper whose grace period is over
