@@ -33,6 +33,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE_ROOT = ROOT / "modules"  # the zip's root: functions/... lives here
@@ -154,8 +155,11 @@ class Scenario:
     latencies_ms: tuple[float, ...]
 
 
-def dynamodb_scenarios(requests: int = 1000) -> list[Scenario]:
-    """The three scenarios against the atomic emulator (see the module docstring)."""
+def dynamodb_scenarios(requests: int = 1000, server: Any = None) -> list[Scenario]:
+    """The three scenarios against the atomic emulator (see the module docstring).
+
+    server: a running ``AtomicMotoServer`` to use (left running). Default: one is started and stopped here.
+    """
     import logging
     import os
     import tempfile
@@ -171,8 +175,10 @@ def dynamodb_scenarios(requests: int = 1000) -> list[Scenario]:
     saved = dict(os.environ)
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-auth-") as tmp:
-        server = AtomicMotoServer(log_path=Path(tmp) / "moto.log")
-        server.start()
+        owned = server is None
+        if owned:
+            server = AtomicMotoServer(log_path=Path(tmp) / "moto.log")
+            server.start()
         try:
             os.environ.update(server.env())
             resources = front_door_aws.create(pepper_value=False)
@@ -198,7 +204,8 @@ def dynamodb_scenarios(requests: int = 1000) -> list[Scenario]:
             ):
                 results.append(_scenario(authorizer, label, pool, requests))
         finally:
-            server.stop()
+            if owned:
+                server.stop()
             os.environ.clear()
             os.environ.update(saved)
             authorizer.set_store(None)

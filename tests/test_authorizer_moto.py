@@ -170,11 +170,11 @@ def test_unset_pepper_fails_closed_503(atomic_moto, monkeypatch) -> None:
     assert (response.status, response.header("Retry-After")) == (503, "5")
 
 
-def test_dynamodb_requests_on_the_wire_meet_the_targets() -> None:
+def test_dynamodb_requests_on_the_wire_meet_the_targets(atomic_moto) -> None:
     """Issue 12 item 8, as `make bench` measures it: requests counted at botocore's before-send, atomic emulator."""
     from scripts import bench_auth
 
-    steady, abusive, many = bench_auth.dynamodb_scenarios(requests=200)
+    steady, abusive, many = bench_auth.dynamodb_scenarios(requests=200, server=atomic_moto)
     assert steady.allowed == 200
     assert steady.dynamodb_requests <= 200 + 3  # one count each, plus one record read and one last_used write
     assert (abusive.allowed, abusive.refused) == (20, 180)
