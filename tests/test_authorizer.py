@@ -583,3 +583,21 @@ def test_key_under_a_dropped_pepper_version_is_expired(store) -> None:
     assert store.pepper_set.get(1) is None
     result = _call(value, NOW + 30)
     assert (_effect(result), result["context"]["reason"]) == ("Deny", "expired_key")
+
+
+def test_deny_mode_logs_the_c1_rate_limited_over_limit_line(store, monkeypatch, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    monkeypatch.setenv("OVER_LIMIT_ACTION", "deny")
+    _, value = keys.generate_key()
+    key_id = store.add(value, rate_limit=1)
+    _call(value, NOW)
+    _call(value, NOW)
+    assert [d[:3] for d in _decisions(caplog)] == [("allow", "ok", key_id), ("rate_limited", "over_limit", key_id)]
+
+
+def test_a_bad_over_limit_action_fails_closed(key, monkeypatch, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    monkeypatch.setenv("OVER_LIMIT_ACTION", "allow")
+    with pytest.raises(authorizer.AuthorizerUnavailable):
+        _call(key, NOW)
+    assert [d[0] for d in _decisions(caplog)] == ["fail_closed"]

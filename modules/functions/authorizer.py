@@ -243,8 +243,12 @@ def _policy(effect: str, resource: str) -> dict[str, Any]:
 CLIENT_REASONS = {"rate_limited": "rate_limited"}
 
 
-def _deny(arn: str, principal: str, reason: str, decision: str = "deny", **context: str) -> dict[str, Any]:
-    _decision(decision, reason, principal)
+def _deny(arn: str, principal: str, reason: str, **context: str) -> dict[str, Any]:
+    _decision("deny", reason, principal)
+    return _deny_policy(arn, principal, reason, **context)
+
+
+def _deny_policy(arn: str, principal: str, reason: str, **context: str) -> dict[str, Any]:
     return {
         "principalId": principal,
         "policyDocument": _policy("Deny", arn),
@@ -312,12 +316,12 @@ def _context(record: APIKey, remaining: int, reset: int, clock: int, limited: bo
     }
 
 
-def _over_limit(arn: str, key: str, record: APIKey, window: int, clock: int) -> dict[str, Any]:
+def _over_limit(arn: str, key: str, record: APIKey, window: int, clock: int, action: str) -> dict[str, Any]:
     reset = window + keys.WINDOW_SECONDS
     context = _context(record, 0, reset, clock, True)
-    if over_limit_action() == "deny":
-        return _deny(arn, record.key_id, "rate_limited", "rate_limited", **context)
     _decision("rate_limited", "over_limit", record.key_id)
+    if action == "deny":
+        return _deny_policy(arn, record.key_id, "rate_limited", **context)
     return _allow(arn, key, record, context)
 
 
@@ -349,6 +353,7 @@ def handler(event: Any, context: Any = None, *, now: float | None = None) -> dic
     clock = int(exact)
     window = keys.window_start(clock)
     try:
+        action = over_limit_action()
         store = _get_store()
         remembered = _state.over_limit.get(key_id)
         if remembered is not None and remembered[0] == window:
@@ -356,7 +361,7 @@ def handler(event: Any, context: Any = None, *, now: float | None = None) -> dic
             # does not match is still a 403 (checked against the remembered record).
             if not _key_matches_remembered(store, key, remembered[1], exact):
                 return _deny(arn, key_id, "unknown_key")
-            return _over_limit(arn, key, remembered[1], window, clock)
+            return _over_limit(arn, key, remembered[1], window, clock, action)
         record = _record(store, key_id, exact)
         if record is None:
             return _deny(arn, key_id, "unknown_key")
@@ -378,7 +383,7 @@ def handler(event: Any, context: Any = None, *, now: float | None = None) -> dic
         if len(_state.over_limit) >= MAX_CACHED_RECORDS:
             _state.over_limit.clear()
         _state.over_limit[key_id] = (window, record)
-        return _over_limit(arn, key, record, window, clock)
+        return _over_limit(arn, key, record, window, clock, action)
     _state.over_limit.pop(key_id, None)
     if record.last_used_epoch is None or clock - record.last_used_epoch >= LAST_USED_RESOLUTION_SECONDS:
         try:
