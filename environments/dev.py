@@ -6,7 +6,6 @@ from environments.config import (
     CanaryConfig,
     EnvironmentConfig,
     MonitoringConfig,
-    QuotaPeriod,
     RuleAction,
     StateConfig,
     Tier,
@@ -32,9 +31,7 @@ CONFIG = EnvironmentConfig(
     ),
     waf=WafConfig(mode=RuleAction.COUNT),
     auth=AuthConfig(
-        usage_plan=UsagePlanConfig(
-            rate_limit_per_second=50, burst_limit=100, quota_limit=5000, quota_period=QuotaPeriod.DAY
-        ),
+        usage_plan=UsagePlanConfig(rate_limit_per_second=50, burst_limit=100),
         default_key_rate_limit_per_hour=200,
         rotation_grace_hours=1,
     ),

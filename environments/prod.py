@@ -6,7 +6,6 @@ from environments.config import (
     BackupConfig,
     EnvironmentConfig,
     MonitoringConfig,
-    QuotaPeriod,
     RuleAction,
     StateConfig,
     Tier,
@@ -29,13 +28,11 @@ CONFIG = EnvironmentConfig(
     ),
     waf=WafConfig(mode=RuleAction.BLOCK),
     backups=BackupConfig(deletion_protection=True),
-    # The seed's usage plan is 1000 rps, burst 2000, 1000 requests per HOUR. API Gateway quotas
-    # only accept DAY/WEEK/MONTH, so the hourly figure becomes 24,000 per DAY; the hourly limit
-    # itself is enforced per key by the authorizer (default_key_rate_limit_per_hour).
+    # The seed's usage plan is 1000 rps, burst 2000, 1000 requests per HOUR. The hourly limit is the
+    # authorizer's exact per-key counter (default_key_rate_limit_per_hour); the plan keeps only the
+    # throttle, so a client retrying at 429 never burns a daily quota (docs/KEYS.md "Rate limits").
     auth=AuthConfig(
-        usage_plan=UsagePlanConfig(
-            rate_limit_per_second=1000, burst_limit=2000, quota_limit=24000, quota_period=QuotaPeriod.DAY
-        ),
+        usage_plan=UsagePlanConfig(rate_limit_per_second=1000, burst_limit=2000),
         default_key_rate_limit_per_hour=1000,
         authorizer_reserved_concurrency=200,
     ),

@@ -160,6 +160,8 @@ class AgenticAiStack(TerraformStack):
             naming=self.naming,
             data_key=self.data_key,
             deletion_protection=config.backups.table_protection.deletion_protection,
+            # An existing API's integrations do not turn rateLimited into 429: the authorizer denies instead.
+            over_limit_action="deny" if config.api.existing is not None else "integration",
         )
         return self.front_door
 

@@ -1,5 +1,14 @@
 #!/usr/bin/env python3
-"""Authorizer benchmark: warm per-request overhead and cold-start import time.
+"""Authorizer benchmark: DynamoDB requests per 1,000 requests, warm latency, cold-start import time.
+
+* DynamoDB requests on the wire (issue 12 item 8): the real authorizer with its real
+  ``DynamoStore`` against the atomic moto emulator (``scripts/emulator/atomic.py``); every
+  HTTP request its DynamoDB client sends (retries included) is counted at botocore's
+  ``before-send`` hook. One warm container, ``KEY_CACHE_SECONDS`` = 5, three scenarios of
+  1,000 requests: one key under its limit; one abusive key sending 10x its limit; 100 keys
+  at once (10 requests each). Targets: <= 1 request per allowed request, 0 per refused
+  over-limit request after the first in a window. Also warm p50/p95 per request *including*
+  the emulator round trips (scenario 1).
 
 * Warm overhead: the real ``functions.authorizer.handler`` called in-process on a
   realistic REQUEST event, with DynamoDB and Secrets Manager replaced by an
@@ -22,7 +31,9 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE_ROOT = ROOT / "modules"  # the zip's root: functions/... lives here
@@ -39,11 +50,11 @@ def warm_overhead_us(calls: int = WARM_CALLS) -> tuple[float, float]:
     """(p50, p95) microseconds per authorizer call, dependencies stubbed out."""
     if str(CODE_ROOT) not in sys.path:
         sys.path.insert(0, str(CODE_ROOT))
-    from functions import authorizer, keys  # type: ignore[import-not-found]  # modules/ is put on sys.path above
+    from functions import authorizer, key_record, keys  # type: ignore[import-not-found]  # modules/ on sys.path
 
-    pepper = b"bench-pepper-0123456789abcdef"
+    pepper = b"bench-pepper-0123456789abcdef0123456789"
     _, key = keys.generate_key()
-    record = authorizer.KeyRecord(
+    record = key_record.APIKey(
         key_id=keys.key_id_of(key),
         key_hash=keys.hash_key(key, pepper),
         enabled=True,
@@ -51,13 +62,17 @@ def warm_overhead_us(calls: int = WARM_CALLS) -> tuple[float, float]:
         expires_at=None,
         last_used_epoch=2**40,  # recent: no last_used write, like most warm requests
     )
+    peppers = keys.PepperSet(1, (keys.Pepper(1, pepper),))
 
     class StubStore:
         def __init__(self) -> None:
             self.count = 0
 
-        def pepper(self) -> bytes:
-            return pepper
+        def peppers(self):
+            return peppers
+
+        def rehash(self, key_id, key_hash, version, old_version) -> None:
+            pass
 
         def get_key(self, key_id: str):  # noqa: ARG002 - the key store's signature
             return record
@@ -128,11 +143,127 @@ def cold_start_ms(runs: int = COLD_RUNS) -> tuple[float, float]:
     return statistics.median(imports), statistics.median(clients)
 
 
+@dataclass(frozen=True)
+class Scenario:
+    label: str
+    requests: int
+    allowed: int
+    refused: int
+    dynamodb_requests: int
+    #: DynamoDB requests made for refused requests after the first refusal in the window.
+    refused_after_first: int
+    latencies_ms: tuple[float, ...]
+
+
+def dynamodb_scenarios(requests: int = 1000, server: Any = None) -> list[Scenario]:
+    """The three scenarios against the atomic emulator (see the module docstring).
+
+    server: a running ``AtomicMotoServer`` to use (left running). Default: one is started and stopped here.
+    """
+    import logging
+    import os
+    import tempfile
+
+    import boto3
+
+    from modules.functions import authorizer
+    from scripts.emulator import front_door as front_door_aws  # the same resources the tests use
+    from scripts.emulator.atomic import AtomicMotoServer
+    from scripts.manage_keys import KeyManager
+
+    logging.getLogger().setLevel(logging.WARNING)
+    saved = dict(os.environ)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-auth-") as tmp:
+        owned = server is None
+        if owned:
+            server = AtomicMotoServer(log_path=Path(tmp) / "moto.log")
+            server.start()
+        try:
+            os.environ.update(server.env())
+            resources = front_door_aws.create(pepper_value=False)
+            os.environ.update(
+                {
+                    "API_KEYS_TABLE": resources.names.keys_table,
+                    "RATE_LIMITS_TABLE": resources.names.rate_limits_table,
+                    "PEPPER_SECRET_ID": resources.names.pepper_secret,
+                    "KEY_CACHE_SECONDS": "5",
+                    "OVER_LIMIT_ACTION": "integration",
+                }
+            )
+            manager = KeyManager(names=resources.names, region="us-east-1")
+            manager.init_pepper()
+            boto3.setup_default_session()
+            one = [manager.create(name="steady", rate_limit=10 * requests)[1]]
+            abusive = [manager.create(name="abusive", rate_limit=requests // 10)[1]]
+            many = [manager.create(name=f"k{i}", rate_limit=10 * requests)[1] for i in range(100)]
+            for label, pool in (
+                ("one key under its limit", one),
+                ("one abusive key at 10x its limit", abusive),
+                ("100 keys at once", many),
+            ):
+                results.append(_scenario(authorizer, label, pool, requests))
+        finally:
+            if owned:
+                server.stop()
+            os.environ.clear()
+            os.environ.update(saved)
+            authorizer.set_store(None)
+            logging.getLogger().setLevel(logging.INFO)
+    return results
+
+
+def _scenario(authorizer, label: str, pool: list[str], requests: int) -> Scenario:
+    authorizer.set_store(None)  # a fresh container
+    store = authorizer._get_store()
+    sent = {"dynamodb": 0}
+
+    def count(**_kwargs) -> None:
+        sent["dynamodb"] += 1
+
+    store._dynamodb.meta.events.register("before-send.dynamodb", count)
+    allowed = refused = refused_after_first = 0
+    latencies = []
+    for i in range(requests):
+        key = pool[i % len(pool)]
+        event = {
+            "type": "REQUEST",
+            "methodArn": "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/v1/GET/api/projects",
+            "headers": {"x-api-key": key},
+        }
+        before = sent["dynamodb"]
+        start = time.perf_counter()
+        result = authorizer.handler(event, None)
+        latencies.append((time.perf_counter() - start) * 1000)
+        if result["context"]["rateLimited"] == "true":
+            if refused:
+                refused_after_first += sent["dynamodb"] - before
+            refused += 1
+        else:
+            allowed += 1
+    return Scenario(label, requests, allowed, refused, sent["dynamodb"], refused_after_first, tuple(latencies))
+
+
 def run() -> list[tuple[str, str]]:
     """(label, value) rows for ``make bench``."""
     p50, p95 = warm_overhead_us()
     imported, client = cold_start_ms()
-    return [
+    rows = []
+    for scenario in dynamodb_scenarios():
+        per_allowed = scenario.dynamodb_requests / max(scenario.allowed, 1)
+        rows.append(
+            (
+                f"DynamoDB requests per 1,000 ({scenario.label})",
+                f"{scenario.dynamodb_requests * 1000 / scenario.requests:.0f} "
+                f"({scenario.allowed} allowed, {scenario.refused} refused; {per_allowed:.3f} per allowed; "
+                f"{scenario.refused_after_first} for refusals after the first)",
+            )
+        )
+        if scenario.label.startswith("one key under"):
+            warm = sorted(scenario.latencies_ms[10:])  # the first requests create clients and read the pepper
+            rows.append(("authorizer warm p50 incl. emulator round trips", f"{_percentile(warm, 0.50):.2f} ms"))
+            rows.append(("authorizer warm p95 incl. emulator round trips", f"{_percentile(warm, 0.95):.2f} ms"))
+    return rows + [
         ("authorizer warm overhead p50 (DynamoDB stubbed)", f"{p50:.1f} us"),
         ("authorizer warm overhead p95 (DynamoDB stubbed)", f"{p95:.1f} us"),
         ("authorizer cold-start import", f"{imported:.1f} ms"),
@@ -155,4 +286,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
     sys.exit(main())

@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -242,7 +243,7 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
     from environments import load
 
     local = load("local")
-    progress = Progress(total=14)
+    progress = Progress(total=15)
     progress.stream = stream
     outdir = workdir / "cdktf.out"
     background: list[subprocess.Popen[bytes]] = []  # killed at the end if still running
@@ -309,6 +310,27 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
                 raise StepFailed(f"s3://{local.state.bucket}/{lock} still exists after the apply")
             notes.append("gone after")
             notes.append(next((ln for ln in output.splitlines() if ln.startswith("Apply complete!")), ""))
+
+        with progress.step("init-pepper out of band: the pepper is in no state and no saved plan") as notes:
+            # issue 15: Terraform creates the pepper secret without a value; manage_keys.py writes it.
+            result = subprocess.run(
+                [sys.executable, str(ROOT / "scripts" / "manage_keys.py"), "--env", "local", "init-pepper"],
+                env={**os.environ, **emulator_env(server, local.region)},
+                capture_output=True, text=True, timeout=120, check=False,
+            )  # fmt: skip
+            if result.returncode != 0:
+                raise StepFailed(f"manage_keys.py init-pepper exited {result.returncode}:\n{result.stderr}")
+            secrets = boto3_client("secretsmanager", server, local.region)
+            from modules.functions import keys as key_format
+
+            text = secrets.get_secret_value(SecretId=f"{local.name_prefix}/auth/pepper")["SecretString"]
+            peppers = [p.value.decode() for p in key_format.parse_pepper_secret(text).versions]
+            state_text = tf.run(stack, "state", "pull").stdout
+            with zipfile.ZipFile(stack / "local.tfplan") as plan_zip:
+                plan_text = b"".join(plan_zip.read(name) for name in plan_zip.namelist()).decode("utf-8", "replace")
+            if any(p in state_text or p in plan_text or p in result.stdout for p in peppers):
+                raise StepFailed("a pepper value is in the Terraform state, the saved plan or the command output")
+            notes.append(f"{len(peppers)} pepper version(s); absent from state, plan and output")
 
         with progress.step("bootstrap apply finished (exit 0)") as notes:
             status = bootstrap_apply.wait(timeout=600)

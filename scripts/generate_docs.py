@@ -254,10 +254,16 @@ def usage_plans_block(facts: Facts) -> str:
             ),
             (
                 "quota (per key)",
-                lambda e: f"{number(plan(e)['quota_settings']['limit'])} / {plan(e)['quota_settings']['period']}",
+                lambda e: (
+                    f"{number(plan(e)['quota_settings']['limit'])} / {plan(e)['quota_settings']['period']}"
+                    if "quota_settings" in plan(e)
+                    else "none"
+                ),
             ),
             ("new key's hourly limit (authorizer)", lambda e: number(c[e].auth.default_key_rate_limit_per_hour)),
             ("rotation grace period", lambda e: f"{c[e].auth.rotation_grace_hours} h"),
+            ("key record cache (revocation delay)", lambda e: f"{c[e].auth.key_cache_seconds:g} s"),
+            ("pepper rotation grace period", lambda e: f"{c[e].auth.pepper_grace_hours} h"),
         ],
     )
 

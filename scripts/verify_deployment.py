@@ -298,8 +298,9 @@ def check_usage_plan(aws: Aws, dep: Deployment) -> Iterable[Result]:
     want = {
         "rate": float(expected.rate_limit_per_second),
         "burst": int(expected.burst_limit),
-        "quota": int(expected.quota_limit),
-        "period": expected.quota_period.value,
+        # No quota configured (the default since issue 12): the plan must have none.
+        "quota": int(expected.quota_limit or 0),
+        "period": expected.quota_period.value if expected.quota_limit else "",
     }
     for plan in plans:
         throttle, quota = plan.get("throttle", {}), plan.get("quota", {})

@@ -4,13 +4,16 @@ It follows the documented order: identity source check -> REQUEST authorizer ->
 policy -> usage-plan key check -> Lambda proxy integration, and answers with
 the *same* gateway-response table that ``modules.front_door.front_door`` deploys. It is not an
 emulator of API Gateway (moto does not run authorizers); it composes the real
-handler code with the deployed status/header contract.
+handler code with the deployed status/header contract. Every behaviour it assumes is listed, with
+its AWS documentation, in docs/AWS-BEHAVIOUR.md (the ledger); the ``[Bn]`` marks below refer to it.
 """
 
 from __future__ import annotations
 
 import copy
+import fnmatch
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -103,6 +106,12 @@ def proxy_event(
     }
 
 
+def _matches(resource: Any, arn: str) -> bool:
+    """[B4] IAM-style match of a policy Resource (a string or a list; ``*`` wildcards) against the method ARN."""
+    resources = resource if isinstance(resource, list) else [resource]
+    return any(isinstance(r, str) and fnmatch.fnmatchcase(arn, r) for r in resources)
+
+
 @dataclass
 class Gateway:
     """Routes requests through the authorizer to a backend, as the deployed stage would."""
@@ -110,34 +119,51 @@ class Gateway:
     backend: Callable[[dict, Any], dict]
     plan_keys: set[str] = field(default_factory=set)
     usage_plan: UsagePlanConfig = field(default_factory=UsagePlanConfig)
+    #: [B3] The type a throwing authorizer produces: AUTHORIZER_CONFIGURATION_ERROR as observed (the docs
+    #: describe both; the front door answers 503 for either, and tests run both).
+    failing_authorizer_response_type: str = "AUTHORIZER_CONFIGURATION_ERROR"
+    #: Rewrites the authorizer event (tests of malformed events).
+    event_hook: Callable[[dict[str, Any]], Any] = field(default=lambda event: event)
+    failures: list[str] = field(default_factory=list)
 
-    def _gateway_response(self, response_type: str, default_status: int) -> Response:
+    def _gateway_response(
+        self, response_type: str, default_status: int, authorizer_context: dict[str, Any] | None = None
+    ) -> Response:
         spec = next(s for s in gateway_responses(self.usage_plan) if s.response_type == response_type)
-        body = json.loads(spec.template().replace("$context.requestId", "req-1"))
+        template = spec.template().replace("$context.requestId", "req-1")
+        # [B6] $context.authorizer.<key> in a gateway response template: the authorizer's context value.
+        for name, value in (authorizer_context or {}).items():
+            template = template.replace(f"$context.authorizer.{name}", str(value))
+        template = re.sub(r"\$context\.authorizer\.[A-Za-z]+", "", template)
+        body = json.loads(template)
         headers = {"Content-Type": "application/json", **dict(spec.headers)}
         return Response(spec.status_code or default_status, headers, body)
 
     def request(
         self, method: str, path: str, headers: dict[str, str] | None = None, body: str | None = None
     ) -> Response:
-        # 1. Identity source: a missing or empty X-API-Key header is a 401 without calling the authorizer.
+        # 1. [B1] Identity source: a missing or empty X-API-Key header is a 401 without calling the authorizer.
         present = any(k.lower() == API_KEY_HEADER.lower() and v for k, v in (headers or {}).items())
         if not present:
             return self._gateway_response("UNAUTHORIZED", 401)
         # 2. The authorizer Lambda.
         try:
-            result = authorizer.handler(authorizer_event(method, path, headers), None)
-        except authorizer.Unauthorized:
+            result = authorizer.handler(self.event_hook(authorizer_event(method, path, headers)), None)
+        except authorizer.Unauthorized:  # [B2] exactly "Unauthorized" -> 401
             return self._gateway_response("UNAUTHORIZED", 401)
-        except Exception:  # noqa: BLE001 - any authorizer error is AUTHORIZER_FAILURE
-            return self._gateway_response("AUTHORIZER_FAILURE", 500)
+        except Exception:  # noqa: BLE001 - [B3] any other error: AUTHORIZER_CONFIGURATION_ERROR (503 here)
+            self.failures.append(self.failing_authorizer_response_type)
+            return self._gateway_response(self.failing_authorizer_response_type, 500)
         statements: Iterable[dict] = result["policyDocument"]["Statement"]
-        if not any(s["Effect"] == "Allow" for s in statements) or any(s["Effect"] == "Deny" for s in statements):
-            return self._gateway_response("ACCESS_DENIED", 403)
-        # 3. api_key_source = AUTHORIZER: the usage plan must know the returned key.
+        arn = authorizer_event(method, path, headers)["methodArn"]
+        matching = [st for st in statements if _matches(st.get("Resource"), arn)]
+        # [B4] an explicit Deny, or no Allow matching the method's ARN, is ACCESS_DENIED.
+        if not any(st["Effect"] == "Allow" for st in matching) or any(st["Effect"] == "Deny" for st in matching):
+            return self._gateway_response("ACCESS_DENIED", 403, result.get("context"))
+        # 3. [B5] api_key_source = AUTHORIZER: the usage plan must know the returned usageIdentifierKey.
         if result.get("usageIdentifierKey") not in self.plan_keys:
             return self._gateway_response("INVALID_API_KEY", 403)
-        # 4. Lambda proxy integration; API Gateway stringifies the context values.
+        # 4. Lambda proxy integration; [B7] API Gateway stringifies the context values.
         context = {k: str(v) for k, v in result.get("context", {}).items()}
         context["principalId"] = result["principalId"]
         raw = self.backend(proxy_event(method, path, headers, body, copy.deepcopy(context)), None)

@@ -18,7 +18,7 @@ REQUIRED_RESPONSES = {
     "THROTTLED": "429",
     "QUOTA_EXCEEDED": "429",
     "AUTHORIZER_FAILURE": "503",
-    "AUTHORIZER_CONFIGURATION_ERROR": "500",
+    "AUTHORIZER_CONFIGURATION_ERROR": "503",
     "BAD_REQUEST_BODY": "400",
 }
 
@@ -32,15 +32,25 @@ def test_usage_plan_matches_config_and_covers_the_stage(env, stacks) -> None:
         "rate_limit": plan_config.rate_limit_per_second,
         "burst_limit": plan_config.burst_limit,
     }
-    assert plan["quota_settings"] == {"limit": plan_config.quota_limit, "period": plan_config.quota_period.value}
-    assert plan["quota_settings"]["period"] in {"DAY", "WEEK", "MONTH"}
+    # No quota: the per-key hourly limit is the authorizer's, and a quota would count the 429s (issue 12).
+    assert plan_config.quota_limit is None
+    assert "quota_settings" not in plan
     assert plan["api_stages"][0]["stage"].startswith("${aws_api_gateway_stage.")
 
 
-def test_prod_usage_plan_is_the_seed_values_with_hour_as_day(stacks) -> None:
+def test_prod_usage_plan_is_the_seed_throttle_and_the_hourly_limit_is_the_authorizers(stacks) -> None:
     plan = stacks["prod"].resource("aws_api_gateway_usage_plan")
     assert plan["throttle_settings"] == {"rate_limit": 1000, "burst_limit": 2000}
-    assert plan["quota_settings"] == {"limit": 24000, "period": "DAY"}  # 1000/HOUR x 24
+    assert "quota_settings" not in plan  # was 24,000 per DAY: a client retrying at 429 burnt it
+    assert load("prod").auth.default_key_rate_limit_per_hour == 1000
+
+
+def test_a_configured_quota_is_still_rendered() -> None:
+    from environments.config import QuotaPeriod as Period
+
+    plan = UsagePlanConfig(quota_limit=50_000, quota_period=Period.MONTH)
+    quota = next(r for r in gateway_responses(plan) if r.response_type == "QUOTA_EXCEEDED")
+    assert dict(quota.headers)["X-RateLimit-Limit"] == "50000"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -52,7 +62,17 @@ def test_request_authorizer_on_x_api_key_without_caching(env, stacks) -> None:
     assert authorizer["authorizer_uri"].startswith("${aws_lambda_function.front-door_authorizer-function")
     function = stacks[env].resource("aws_lambda_function", function_name=f"{load(env).name_prefix}-authorizer")
     assert function["handler"] == "functions.authorizer.handler"
-    assert set(function["environment"]["variables"]) == {"API_KEYS_TABLE", "RATE_LIMITS_TABLE", "PEPPER_SECRET_ID"}
+    variables = function["environment"]["variables"]
+    assert set(variables) == {
+        "API_KEYS_TABLE",
+        "RATE_LIMITS_TABLE",
+        "PEPPER_SECRET_ID",
+        "KEY_CACHE_SECONDS",
+        "OVER_LIMIT_ACTION",
+    }
+    assert float(variables["KEY_CACHE_SECONDS"]) == load(env).auth.key_cache_seconds
+    expected = "deny" if load(env).api.existing is not None else "integration"
+    assert variables["OVER_LIMIT_ACTION"] == expected
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -67,6 +87,14 @@ def test_gateway_responses_have_json_bodies_statuses_and_headers(env, stacks) ->
         assert "status_code" not in responses[response_type]  # keeps API Gateway's own 4xx/5xx code
     for response in responses.values():
         body = json.loads(response["response_templates"]["application/json"].replace("$context.requestId", "r"))
+        if response["response_type"] == "ACCESS_DENIED":
+            assert body == {
+                "error": "access denied",
+                "reason": "$context.authorizer.clientReason",
+                "retryAfter": "$context.authorizer.retryAfter",
+                "requestId": "r",
+            }
+            continue
         assert set(body) == {"error", "requestId"}
         assert body["error"]
         headers = response["response_parameters"]
@@ -75,8 +103,10 @@ def test_gateway_responses_have_json_bodies_statuses_and_headers(env, stacks) ->
     throttled = responses["THROTTLED"]["response_parameters"]
     assert throttled["gatewayresponse.header.Retry-After"] == "'1'"
     assert throttled["gatewayresponse.header.X-RateLimit-Remaining"] == "'0'"
+    for failing in ("AUTHORIZER_FAILURE", "AUTHORIZER_CONFIGURATION_ERROR"):  # whichever AWS produces
+        assert responses[failing]["response_parameters"]["gatewayresponse.header.Retry-After"] == "'5'"
     quota = responses["QUOTA_EXCEEDED"]["response_parameters"]
-    assert quota["gatewayresponse.header.X-RateLimit-Limit"] == f"'{config.auth.usage_plan.quota_limit}'"
+    assert "gatewayresponse.header.X-RateLimit-Limit" not in quota  # no quota configured: no limit to state
     assert quota["gatewayresponse.header.X-RateLimit-Remaining"] == "'0'"
     assert "gatewayresponse.header.Retry-After" in quota
     assert responses["UNAUTHORIZED"]["response_parameters"]["gatewayresponse.header.WWW-Authenticate"] == (
@@ -98,17 +128,17 @@ def test_keys_and_rate_limit_tables(env, stacks) -> None:
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_pepper_is_generated_by_aws_and_never_in_the_json(env, stacks, synth_dir) -> None:
+def test_the_pepper_secret_has_no_value_in_terraform(env, stacks, synth_dir) -> None:
+    """The pepper is written by `manage_keys.py init-pepper`, so no value can reach a plan or the state."""
     stack = stacks[env]
     prefix = load(env).name_prefix
     stack.resource("aws_secretsmanager_secret", name=f"{prefix}/auth/pepper")
     stack.resource("aws_secretsmanager_secret", name=f"{prefix}/api-keys/canary")
-    version = stack.resource("aws_secretsmanager_secret_version")
-    assert version["secret_string"].startswith("${data.aws_secretsmanager_random_password.")
-    assert version["lifecycle"] == {"ignore_changes": ["secret_string"]}
-    random = stack.data_sources("aws_secretsmanager_random_password")[0]
-    assert random["password_length"] == 64
+    assert stack.count("aws_secretsmanager_secret_version") == 0
+    assert stack.data_sources("aws_secretsmanager_random_password") == []
     text = (synth_dir / "stacks" / env / "cdk.tf.json").read_text()
+    assert "random_password" not in text
+    assert "secret_string" not in text
     assert "agk" not in text.replace("agenticai", "")  # no API key literal anywhere
 
 
@@ -168,3 +198,23 @@ def test_rejects_usage_plan_as_dict() -> None:
 
 def test_rejects_grace_over_thirty_days() -> None:
     rejects(r"auth.rotation_grace_hours: got 721", lambda: AuthConfig(rotation_grace_hours=721))
+
+
+def test_existing_api_mode_denies_over_limit_keys_so_the_hourly_limit_is_enforced() -> None:
+    """Issue 12: an existing API's integrations ignore rateLimited, so the authorizer must deny instead."""
+    from tests.synth import existing_api_stack
+
+    _, synth = existing_api_stack("staging")
+    function = synth.resource("aws_lambda_function", function_name=f"{load('staging').name_prefix}-authorizer")
+    assert function["environment"]["variables"]["OVER_LIMIT_ACTION"] == "deny"
+    plan = synth.resource("aws_api_gateway_usage_plan")
+    assert "quota_settings" not in plan
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_manage_keys_resolves_the_data_key_the_stack_names(env, stacks) -> None:
+    """manage_keys.py creates key secrets with AuthNames.data_key_alias: it must be the stack's data key alias."""
+    from modules.front_door.names import AuthNames
+
+    aliases = [a["name"] for a in stacks[env].resources("aws_kms_alias")]
+    assert AuthNames.for_prefix(load(env).name_prefix).data_key_alias in aliases

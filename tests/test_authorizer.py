@@ -6,6 +6,8 @@ table, the real authorizer and the real handlers, with an in-memory store.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import logging
 import threading
@@ -14,6 +16,7 @@ import pytest
 
 from modules.functions import authorizer, health, keys, projects
 from modules.functions.http import response, with_rate_limit
+from modules.functions.key_record import APIKey
 from tests.apigw import Gateway, authorizer_event
 
 PEPPER = b"test-pepper-0123456789"
@@ -21,31 +24,42 @@ NOW = 1_700_000_000
 
 
 class MemoryStore:
-    """The Store protocol in memory, with DynamoDB's atomic conditional counter semantics."""
+    """The Store protocol in memory, with DynamoDB's atomic conditional counter semantics; counts calls."""
 
     def __init__(self) -> None:
-        self.records: dict[str, authorizer.KeyRecord] = {}
+        self.records: dict[str, APIKey] = {}
         self.counters: dict[str, int] = {}
         self.touched: list[str] = []
+        self.calls: list[str] = []
         self.fail: Exception | None = None
+        self.pepper_set = keys.PepperSet(1, (keys.Pepper(1, PEPPER),))
         self._lock = threading.Lock()
 
     def add(self, key: str, *, rate_limit: int = 1000, enabled: bool = True, expires_at: int | None = None) -> str:
         key_id = keys.key_id_of(key)
-        self.records[key_id] = authorizer.KeyRecord(
-            key_id, keys.hash_key(key, PEPPER), enabled, rate_limit, expires_at, None
+        key_hash = keys.hash_key(key, PEPPER)
+        self.records[key_id] = APIKey(
+            key_id=key_id,
+            key_hash=key_hash,
+            enabled=enabled,
+            rate_limit=rate_limit,
+            expires_at=expires_at,
+            metering_value=keys.metering_value(key_hash, PEPPER),
         )
         return key_id
 
-    def pepper(self) -> bytes:
-        return PEPPER
+    def peppers(self) -> keys.PepperSet:
+        self.calls.append("peppers")
+        return self.pepper_set
 
     def get_key(self, key_id: str):
+        self.calls.append("get_key")
         if self.fail:
             raise self.fail
         return self.records.get(key_id)
 
     def count_request(self, key_id, window_start, limit, _now):
+        self.calls.append("count_request")
         with self._lock:
             counter = f"{key_id}#{window_start}"
             if self.counters.get(counter, 0) >= limit:
@@ -54,7 +68,19 @@ class MemoryStore:
             return self.counters[counter]
 
     def touch(self, key_id, _now):
+        self.calls.append("touch")
         self.touched.append(key_id)
+
+    def rehash(self, key_id, key_hash, version, old_version):
+        self.calls.append("rehash")
+        record = self.records[key_id]
+        if record.pepper_version == old_version:
+            self.records[key_id] = dataclasses.replace(record, key_hash=key_hash, pepper_version=version)
+
+
+def meters(*values: str) -> set[str]:
+    """The usage plan's API key values for these keys: their derived metering values (contract C4)."""
+    return {keys.metering_value(keys.hash_key(value, PEPPER), PEPPER) for value in values}
 
 
 @pytest.fixture
@@ -90,14 +116,14 @@ def test_missing_key_is_401() -> None:
 
 def test_invalid_key_is_403(key) -> None:
     _, other = keys.generate_key()
-    gateway = Gateway(backend=ok_backend, plan_keys={key, other})
+    gateway = Gateway(backend=ok_backend, plan_keys=meters(key, other))
     result = gateway.request("GET", "/api/projects", {"X-API-Key": other})
     assert result.status == 403
-    assert result.body == {"error": "invalid, disabled or expired API key", "requestId": "req-1"}
+    assert result.body == {"error": "access denied", "reason": "invalid_key", "retryAfter": "", "requestId": "req-1"}
 
 
 def test_valid_key_is_200_with_rate_limit_headers(key) -> None:
-    gateway = Gateway(backend=ok_backend, plan_keys={key})
+    gateway = Gateway(backend=ok_backend, plan_keys=meters(key))
     result = gateway.request("GET", "/api/projects", {"X-API-Key": key})
     assert result.status == 200
     assert result.header("X-RateLimit-Limit") == "10"
@@ -106,7 +132,7 @@ def test_valid_key_is_200_with_rate_limit_headers(key) -> None:
 
 
 def test_limit_ten_allows_ten_and_the_eleventh_gets_429(key) -> None:
-    gateway = Gateway(backend=ok_backend, plan_keys={key})
+    gateway = Gateway(backend=ok_backend, plan_keys=meters(key))
     results = [gateway.request("GET", "/api/projects", {"X-API-Key": key}) for _ in range(11)]
     assert [r.status for r in results] == [200] * 10 + [429]
     assert [r.header("X-RateLimit-Remaining") for r in results[:10]] == [str(n) for n in range(9, -1, -1)]
@@ -121,7 +147,7 @@ def test_limit_ten_allows_ten_and_the_eleventh_gets_429(key) -> None:
 def test_rate_limited_request_never_runs_the_route(key) -> None:
     called = []
     gateway = Gateway(
-        backend=with_rate_limit(lambda _event, _context: called.append(1) or response(201, {})), plan_keys={key}
+        backend=with_rate_limit(lambda _event, _context: called.append(1) or response(201, {})), plan_keys=meters(key)
     )
     for _ in range(12):
         gateway.request("POST", "/api/projects", {"X-API-Key": key})
@@ -130,7 +156,9 @@ def test_rate_limited_request_never_runs_the_route(key) -> None:
 
 @pytest.mark.parametrize("header", ["X-API-Key", "x-api-key", "X-Api-Key", "X-API-KEY"])
 def test_header_lookup_is_case_insensitive(key, header) -> None:
-    assert Gateway(backend=ok_backend, plan_keys={key}).request("GET", "/api/projects", {header: key}).status == 200
+    assert (
+        Gateway(backend=ok_backend, plan_keys=meters(key)).request("GET", "/api/projects", {header: key}).status == 200
+    )
 
 
 def test_disabled_and_expired_keys_are_403(store) -> None:
@@ -140,7 +168,7 @@ def test_disabled_and_expired_keys_are_403(store) -> None:
     store.add(disabled, enabled=False)
     store.add(expired, expires_at=NOW - 1)
     store.add(grace, expires_at=2**40)  # rotated, still inside its grace period
-    gateway = Gateway(backend=ok_backend, plan_keys={disabled, expired, grace})
+    gateway = Gateway(backend=ok_backend, plan_keys=meters(disabled, expired, grace))
     assert gateway.request("GET", "/api/projects", {"X-API-Key": disabled}).status == 403
     assert gateway.request("GET", "/api/projects", {"X-API-Key": expired}).status == 403
     assert gateway.request("GET", "/api/projects", {"X-API-Key": grace}).status == 200
@@ -155,7 +183,7 @@ def test_key_unknown_to_the_usage_plan_is_403_invalid_api_key(key) -> None:
 def test_store_failure_fails_closed_with_503(store, key) -> None:
     store.fail = ConnectionError("dynamodb unreachable")
     called = []
-    gateway = Gateway(backend=lambda _event, _context: called.append(1), plan_keys={key})
+    gateway = Gateway(backend=lambda _event, _context: called.append(1), plan_keys=meters(key))
     result = gateway.request("GET", "/api/projects", {"X-API-Key": key})
     assert result.status == 503
     assert result.header("Retry-After") == "5"
@@ -164,7 +192,9 @@ def test_store_failure_fails_closed_with_503(store, key) -> None:
 
 def test_allow_returns_usage_identifier_key_and_string_context(key) -> None:
     result = authorizer.handler(authorizer_event("GET", "/api/projects", {"X-API-Key": key}), None, now=NOW)
-    assert result["usageIdentifierKey"] == key
+    assert result["usageIdentifierKey"] == keys.metering_value(keys.hash_key(key, PEPPER), PEPPER)
+    assert keys.METERING_PATTERN.fullmatch(result["usageIdentifierKey"])
+    assert key not in result["usageIdentifierKey"]
     assert result["principalId"] == keys.key_id_of(key)
     statement = result["policyDocument"]["Statement"][0]
     assert statement["Effect"] == "Allow"
@@ -218,16 +248,17 @@ def test_ten_kilobyte_header_through_the_gateway_is_403() -> None:
 
 def test_key_values_never_reach_a_log_line(store, key, caplog) -> None:
     caplog.set_level(logging.DEBUG)
-    gateway = Gateway(backend=ok_backend, plan_keys={key})
+    gateway = Gateway(backend=ok_backend, plan_keys=meters(key))
     _, unknown = keys.generate_key()
     for value in (key, unknown, key[:-1] + "x"):
         gateway.request("GET", "/api/projects", {"X-API-Key": value})
     store.fail = RuntimeError("boom")
+    authorizer.set_store(store)  # forget the cached record, so that the store is called and fails
     gateway.request("GET", "/api/projects", {"X-API-Key": key})
-    text = "\n".join(r.getMessage() for r in caplog.records)
-    assert "deny" in text
-    assert "fail closed" in text
-    for value in (key, unknown, key[:-1] + "x", key[19:]):  # ...but never a key or its secret part
+    decisions = [getattr(r, "decision", None) for r in caplog.records if r.getMessage() == "authorizer decision"]
+    assert decisions == ["allow", "deny", "deny", "fail_closed"]
+    text = "\n".join(r.getMessage() + repr(r.__dict__) for r in caplog.records)
+    for value in (key, unknown, key[:-1] + "x", key[19:], PEPPER.decode()):  # never a key, its secret, the pepper
         assert value not in text
 
 
@@ -303,3 +334,270 @@ def test_health_is_200_json() -> None:
     result = health.handler({"httpMethod": "GET", "headers": None}, None)
     assert result["statusCode"] == 200
     assert json.loads(result["body"])["status"] == "healthy"
+
+
+# --- contract C1: one decision line per request --------------------------------------------------
+
+
+def _decisions(caplog) -> list[tuple[str, str, str, int]]:
+    return [
+        (r.decision, r.reason, r.key_id, r.levelno) for r in caplog.records if r.getMessage() == "authorizer decision"
+    ]
+
+
+def test_every_outcome_logs_exactly_one_c1_decision_line(store, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    _, good = keys.generate_key()
+    _, disabled = keys.generate_key()
+    _, expired = keys.generate_key()
+    good_id = store.add(good, rate_limit=1)
+    disabled_id = store.add(disabled, enabled=False)
+    expired_id = store.add(expired, expires_at=NOW - 1)
+    _, unknown = keys.generate_key()
+
+    def call(value):
+        event = authorizer_event("GET", "/api/projects", {"X-API-Key": value} if value else {})
+        # 401 and fail-closed raise; the log line is what is checked here.
+        with contextlib.suppress(authorizer.Unauthorized, authorizer.AuthorizerUnavailable):
+            authorizer.handler(event, None, now=NOW)
+
+    for value in (good, good, None, "not-a-key", unknown, disabled, expired):
+        call(value)
+    store.fail = ConnectionError("down")
+    authorizer.set_store(store)
+    call(good)
+    info, warning = logging.INFO, logging.WARNING
+    assert _decisions(caplog) == [
+        ("allow", "ok", good_id, info),
+        ("rate_limited", "over_limit", good_id, info),
+        ("unauthorized", "missing_key", "anonymous", info),
+        ("deny", "malformed_key", "anonymous", info),
+        ("deny", "unknown_key", keys.key_id_of(unknown), info),
+        ("deny", "disabled_key", disabled_id, info),
+        ("deny", "expired_key", expired_id, info),
+        ("fail_closed", "dependency_error", good_id, warning),
+    ]
+
+
+# --- issue 15 item 6: fail closed everywhere ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        None,
+        "",
+        "*",
+        "arn:aws:execute-api:us-east-1:123456789012:*",
+        "arn:aws:s3:::bucket/key",
+        "not an arn",
+        12345,
+    ],
+)
+def test_missing_or_malformed_method_arn_raises_and_never_allows(key, arn) -> None:
+    event = authorizer_event("GET", "/api/projects", {"X-API-Key": key})
+    if arn is None:
+        del event["methodArn"]
+    else:
+        event["methodArn"] = arn
+    with pytest.raises(authorizer.AuthorizerUnavailable):
+        authorizer.handler(event, None, now=NOW)
+
+
+@pytest.mark.parametrize("response_type", ["AUTHORIZER_FAILURE", "AUTHORIZER_CONFIGURATION_ERROR"])
+def test_every_failing_authorizer_response_is_503_with_retry_after(key, response_type) -> None:
+    called = []
+    gateway = Gateway(
+        backend=lambda _event, _context: called.append(1),
+        plan_keys=meters(key),
+        failing_authorizer_response_type=response_type,
+        event_hook=lambda event: {**event, "methodArn": "*"},
+    )
+    result = gateway.request("GET", "/api/projects", {"X-API-Key": key})
+    assert (result.status, result.header("Retry-After")) == (503, "5")
+    assert result.body["error"] == "authorization is temporarily unavailable"
+    assert called == []
+
+
+def test_the_model_answers_a_throwing_authorizer_with_authorizer_configuration_error(store, key) -> None:
+    # docs/AWS-BEHAVIOUR.md B3: a Lambda authorizer that errors yields AuthorizerConfigurationException. The
+    # model pins that type; the test above shows that either type is a 503 with Retry-After.
+    store.fail = ConnectionError("down")
+    gateway = Gateway(backend=ok_backend, plan_keys=meters(key))
+    assert gateway.request("GET", "/api/projects", {"X-API-Key": key}).status == 503
+    assert gateway.failures == ["AUTHORIZER_CONFIGURATION_ERROR"]
+
+
+# --- issue 12 items 2 and 8: the hourly limit, in both modes, with few DynamoDB calls ------------
+
+
+def _call(value: str, now: float) -> dict:
+    return authorizer.handler(authorizer_event("GET", "/api/projects", {"X-API-Key": value}), None, now=now)
+
+
+def _effect(result: dict) -> str:
+    return result["policyDocument"]["Statement"][0]["Effect"]
+
+
+@pytest.mark.parametrize("action", ["integration", "deny"])
+def test_key_retrying_ten_thousand_times_after_its_limit_is_usable_next_window(store, monkeypatch, action) -> None:
+    monkeypatch.setenv("OVER_LIMIT_ACTION", action)
+    _, value = keys.generate_key()
+    store.add(value, rate_limit=10)
+    start = keys.window_start(NOW)
+    results = [_call(value, start + i * 0.01) for i in range(10)]
+    assert all(r["context"]["rateLimited"] == "false" for r in results)
+    store.calls.clear()
+    refused = [_call(value, start + 1 + i * 0.01) for i in range(10_000)]
+    if action == "integration":
+        assert {_effect(r) for r in refused} == {"Allow"}
+        assert {r["context"]["rateLimited"] for r in refused} == {"true"}
+    else:
+        assert {_effect(r) for r in refused} == {"Deny"}
+        assert {r["context"]["clientReason"] for r in refused} == {"rate_limited"}
+    assert store.calls == ["count_request"]  # the first refusal only; the other 9,999 cost no DynamoDB call
+    again = _call(value, start + keys.WINDOW_SECONDS)
+    assert _effect(again) == "Allow"
+    assert again["context"]["rateLimited"] == "false"
+    assert again["context"]["rateLimitRemaining"] == "9"
+
+
+def test_over_limit_in_deny_mode_is_403_with_reason_rate_limited_and_no_backend(store, monkeypatch) -> None:
+    monkeypatch.setenv("OVER_LIMIT_ACTION", "deny")
+    _, value = keys.generate_key()
+    store.add(value, rate_limit=2)
+    called = []
+    gateway = Gateway(backend=lambda _e, _c: called.append(1) or response(200, {}), plan_keys=meters(value))
+    results = [gateway.request("GET", "/api/projects", {"X-API-Key": value}) for _ in range(3)]
+    assert [r.status for r in results] == [200, 200, 403]
+    assert results[2].body["reason"] == "rate_limited"
+    assert 1 <= int(results[2].body["retryAfter"]) <= keys.WINDOW_SECONDS
+    assert len(called) == 2
+
+
+def test_warm_allowed_requests_cost_one_dynamodb_call_each(store) -> None:
+    _, value = keys.generate_key()
+    store.add(value, rate_limit=1000)
+    for i in range(100):
+        _call(value, NOW + i * 0.01)
+    # 100 counts, 1 record read (cached 5 s), 1 last_used write (once a minute), 1 pepper read.
+    assert store.calls.count("count_request") == 100
+    assert store.calls.count("get_key") == 1
+    assert store.calls.count("touch") == 1
+
+
+def test_key_cache_delays_revocation_by_at_most_key_cache_seconds(store, monkeypatch) -> None:
+    monkeypatch.setenv("KEY_CACHE_SECONDS", "5")
+    _, value = keys.generate_key()
+    key_id = store.add(value)
+    assert _effect(_call(value, NOW)) == "Allow"
+    store.records[key_id] = dataclasses.replace(store.records[key_id], enabled=False)  # manage_keys disable
+    assert _effect(_call(value, NOW + 4.9)) == "Allow"  # the documented revocation delay
+    denied = _call(value, NOW + 5)
+    assert _effect(denied) == "Deny"
+    assert denied["context"]["reason"] == "disabled_key"
+
+
+def test_key_cache_zero_reads_the_record_every_time(store, monkeypatch) -> None:
+    monkeypatch.setenv("KEY_CACHE_SECONDS", "0")
+    _, value = keys.generate_key()
+    store.add(value)
+    for i in range(3):
+        _call(value, NOW + i)
+    assert store.calls.count("get_key") == 3
+
+
+def test_wrong_secret_for_an_over_limit_key_id_is_still_403(store) -> None:
+    _, value = keys.generate_key()
+    store.add(value, rate_limit=1)
+    _call(value, NOW)
+    _call(value, NOW)  # now remembered as over its limit
+    forged = value[:-1] + ("a" if value[-1] != "a" else "b")
+    result = _call(forged, NOW)
+    assert _effect(result) == "Deny"
+    assert result["context"]["reason"] == "unknown_key"
+
+
+# --- issue 15 item 2: versioned pepper -----------------------------------------------------------
+
+
+def test_old_pepper_key_is_rehashed_during_grace_and_refused_after(store) -> None:
+    _, rehashed = keys.generate_key()
+    _, idle = keys.generate_key()
+    rehashed_id, idle_id = store.add(rehashed), store.add(idle)
+    store.pepper_set = store.pepper_set.rotated("N" * 64, now=NOW, grace_seconds=3600)
+    assert _effect(_call(rehashed, NOW + 10)) == "Allow"
+    assert store.records[rehashed_id].pepper_version == 2
+    assert store.records[rehashed_id].key_hash == keys.hash_key(rehashed, b"N" * 64)
+    authorizer.set_store(store)
+    late = NOW + 3600
+    assert _effect(_call(rehashed, late)) == "Allow"
+    refused = _call(idle, late)
+    assert _effect(refused) == "Deny"
+    assert refused["context"]["reason"] == "expired_key"
+    assert store.records[idle_id].pepper_version == 1
+
+
+def test_api_key_record_is_the_seed_model() -> None:
+    record = APIKey(key_id="0123456789abcdef", key_hash="h", enabled=True, rate_limit=3, name="n")
+    assert record.is_valid(NOW)
+    assert [record.check_rate_limit(n) for n in (0, 2, 3, 4)] == [True, True, False, False]
+    assert not dataclasses.replace(record, enabled=False).is_valid(NOW)
+    assert not dataclasses.replace(record, expires_at=NOW).is_valid(NOW)
+    assert dataclasses.replace(record, expires_at=NOW + 1).is_valid(NOW)
+    assert APIKey.from_item(record.to_item()) == record
+    legacy = {k: v for k, v in record.to_item().items() if k != "pepper_version"}
+    assert APIKey.from_item(legacy).pepper_version == 1
+
+
+def test_metering_value_has_the_c4_form_and_never_contains_the_key() -> None:
+    _, value = keys.generate_key()
+    key_hash = keys.hash_key(value, PEPPER)
+    metering = keys.metering_value(key_hash, PEPPER)
+    assert keys.METERING_PATTERN.fullmatch(metering)
+    assert value not in metering
+    assert value[19:] not in metering
+    assert metering[4:] != key_hash
+    assert keys.key_id_of(metering) is None  # useless as an X-API-Key value: malformed before any lookup
+
+
+def test_the_model_denies_an_allow_for_another_method(key, monkeypatch) -> None:
+    """docs/AWS-BEHAVIOUR.md B4: only an Allow whose Resource matches the method ARN lets a request through."""
+    real = authorizer.handler
+
+    def other_method(event, context):
+        result = real(event, context)
+        result["policyDocument"]["Statement"][0]["Resource"] = event["methodArn"].replace("/GET/", "/DELETE/")
+        return result
+
+    monkeypatch.setattr(authorizer, "handler", other_method)
+    result = Gateway(backend=ok_backend, plan_keys=meters(key)).request("GET", "/api/projects", {"X-API-Key": key})
+    assert result.status == 403
+
+
+def test_key_under_a_dropped_pepper_version_is_expired(store) -> None:
+    _, value = keys.generate_key()
+    store.add(value)
+    store.pepper_set = store.pepper_set.rotated("A" * 64, now=NOW, grace_seconds=10)
+    store.pepper_set = store.pepper_set.rotated("B" * 64, now=NOW + 20, grace_seconds=10)  # drops version 1
+    assert store.pepper_set.get(1) is None
+    result = _call(value, NOW + 30)
+    assert (_effect(result), result["context"]["reason"]) == ("Deny", "expired_key")
+
+
+def test_deny_mode_logs_the_c1_rate_limited_over_limit_line(store, monkeypatch, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    monkeypatch.setenv("OVER_LIMIT_ACTION", "deny")
+    _, value = keys.generate_key()
+    key_id = store.add(value, rate_limit=1)
+    _call(value, NOW)
+    _call(value, NOW)
+    assert [d[:3] for d in _decisions(caplog)] == [("allow", "ok", key_id), ("rate_limited", "over_limit", key_id)]
+
+
+def test_a_bad_over_limit_action_fails_closed(key, monkeypatch, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    monkeypatch.setenv("OVER_LIMIT_ACTION", "allow")
+    with pytest.raises(authorizer.AuthorizerUnavailable):
+        _call(key, NOW)
+    assert [d[0] for d in _decisions(caplog)] == ["fail_closed"]

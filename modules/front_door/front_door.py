@@ -5,12 +5,20 @@ How each status really happens on API Gateway (docs/API.md has the full story):
 * 401: no ``X-API-Key`` -> the identity source is missing (API Gateway answers
   without calling the authorizer), or the authorizer raises ``Unauthorized``
   -> UNAUTHORIZED.
-* 403: a Deny policy -> ACCESS_DENIED; a key the usage plan does not know -> INVALID_API_KEY.
-* 429: per-key hourly limit -> the authorizer *allows* with ``rateLimited``
+* 403: a Deny policy -> ACCESS_DENIED (body ``reason``: ``invalid_key`` or, in existing-API mode,
+  ``rate_limited``); a key the usage plan does not know -> INVALID_API_KEY.
+* 429: per-key hourly limit (demo API) -> the authorizer *allows* with ``rateLimited``
   in its context and the integration answers 429 with exact ``X-RateLimit-*``
   and ``Retry-After`` (an authorizer cannot pick a status code); usage-plan
-  throttle / quota -> THROTTLED / QUOTA_EXCEEDED.
-* 503: DynamoDB or Secrets Manager failing -> the authorizer raises -> AUTHORIZER_FAILURE.
+  throttle -> THROTTLED. The plan has no quota unless configured (``UsagePlanConfig.quota_limit``),
+  so those 429s burn nothing.
+* 503: DynamoDB or Secrets Manager failing, or an unusable event -> the authorizer raises. AWS
+  documents two types a failing authorizer may produce (AUTHORIZER_FAILURE and
+  AUTHORIZER_CONFIGURATION_ERROR, docs/AWS-BEHAVIOUR.md); both are 503 with ``Retry-After``.
+
+The pepper secret is created here with no value: ``scripts/manage_keys.py init-pepper`` writes it,
+so it never passes through Terraform (no plan, no state). The usage plan meters keys under their
+derived value (``functions.keys.metering_value``), never the key.
 
 Caching of authorizer results is off (TTL 0): every request must be counted.
 """
@@ -22,7 +30,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.api_gateway_authorizer import ApiGatewayAuthorizer
 from cdktf_cdktf_provider_aws.api_gateway_gateway_response import ApiGatewayGatewayResponse
 from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
@@ -31,10 +38,8 @@ from cdktf_cdktf_provider_aws.api_gateway_usage_plan import (
     ApiGatewayUsagePlanQuotaSettings,
     ApiGatewayUsagePlanThrottleSettings,
 )
-from cdktf_cdktf_provider_aws.data_aws_secretsmanager_random_password import DataAwsSecretsmanagerRandomPassword
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.secretsmanager_secret import SecretsmanagerSecret
-from cdktf_cdktf_provider_aws.secretsmanager_secret_version import SecretsmanagerSecretVersion
 from constructs import Construct
 
 from environments.config.auth import AuthConfig, UsagePlanConfig
@@ -58,16 +63,22 @@ class GatewayResponseSpec:
     status_code: int | None
     message: str
     headers: tuple[tuple[str, str], ...] = ()
+    #: Extra body fields -> API Gateway $context variables (e.g. the authorizer's context).
+    fields: tuple[tuple[str, str], ...] = ()
 
     def template(self) -> str:
-        # $context.requestId is substituted by API Gateway; the message is a fixed literal.
-        return '{"error":' + json.dumps(self.message) + ',"requestId":"$context.requestId"}'
+        # $context.* are substituted by API Gateway; the message is a fixed literal.
+        extra = "".join(f',{json.dumps(name)}:"{variable}"' for name, variable in self.fields)
+        return '{"error":' + json.dumps(self.message) + extra + ',"requestId":"$context.requestId"}'
 
 
 def gateway_responses(usage_plan: UsagePlanConfig) -> tuple[GatewayResponseSpec, ...]:
     """Every gateway response the front door customizes. Header values are static (API Gateway allows
     only static values or request parameters here), so usage-plan 429s carry the plan's limits."""
     quota_retry_after = "3600"  # quotas reset at the period boundary; an hour is a polite retry hint
+    quota = f"{usage_plan.quota_limit} per {usage_plan.quota_period.value}"
+    # Every type a failing authorizer can produce (docs/AWS-BEHAVIOUR.md): 503, retry shortly.
+    unavailable = "authorization is temporarily unavailable"
     return (
         GatewayResponseSpec(
             "UNAUTHORIZED",
@@ -75,7 +86,17 @@ def gateway_responses(usage_plan: UsagePlanConfig) -> tuple[GatewayResponseSpec,
             f"missing API key: send it in the {API_KEY_HEADER} header",
             (("WWW-Authenticate", f"ApiKey header={API_KEY_HEADER}"),),
         ),
-        GatewayResponseSpec("ACCESS_DENIED", 403, "invalid, disabled or expired API key"),
+        # A Deny: clientReason is "invalid_key" (never which kind) or "rate_limited" (existing-API mode);
+        # $context.authorizer.* is available to gateway response templates.
+        GatewayResponseSpec(
+            "ACCESS_DENIED",
+            403,
+            "access denied",
+            fields=(
+                ("reason", "$context.authorizer.clientReason"),
+                ("retryAfter", "$context.authorizer.retryAfter"),
+            ),
+        ),
         GatewayResponseSpec("INVALID_API_KEY", 403, "API key is not enabled for this API"),
         GatewayResponseSpec(
             "THROTTLED",
@@ -87,20 +108,16 @@ def gateway_responses(usage_plan: UsagePlanConfig) -> tuple[GatewayResponseSpec,
                 ("X-RateLimit-Remaining", "0"),
             ),
         ),
+        # Only reachable with a configured quota (none by default); customized anyway, like every type above.
         GatewayResponseSpec(
             "QUOTA_EXCEEDED",
             429,
-            f"usage plan quota exceeded ({usage_plan.quota_limit} per {usage_plan.quota_period.value})",
-            (
-                ("Retry-After", quota_retry_after),
-                ("X-RateLimit-Limit", str(usage_plan.quota_limit)),
-                ("X-RateLimit-Remaining", "0"),
-            ),
+            f"usage plan quota exceeded ({quota})" if usage_plan.quota_limit else "usage plan quota exceeded",
+            (("Retry-After", quota_retry_after), ("X-RateLimit-Remaining", "0"))
+            + ((("X-RateLimit-Limit", str(usage_plan.quota_limit)),) if usage_plan.quota_limit else ()),
         ),
-        GatewayResponseSpec(
-            "AUTHORIZER_FAILURE", 503, "authorization is temporarily unavailable", (("Retry-After", "5"),)
-        ),
-        GatewayResponseSpec("AUTHORIZER_CONFIGURATION_ERROR", 500, "authorization is misconfigured"),
+        GatewayResponseSpec("AUTHORIZER_FAILURE", 503, unavailable, (("Retry-After", "5"),)),
+        GatewayResponseSpec("AUTHORIZER_CONFIGURATION_ERROR", 503, unavailable, (("Retry-After", "5"),)),
         # The request validator's rejection: say which contract was broken, not just "rejected".
         GatewayResponseSpec(
             "BAD_REQUEST_BODY",
@@ -125,6 +142,9 @@ class FrontDoor(Construct):
     function_props: how the authorizer function runs (memory, concurrency: ``AuthConfig``;
         runtime, timeout, tracing: the API's).
     deletion_protection: the keys and rate-limits tables refuse deletion. Default: off.
+    over_limit_action: ``integration`` (the demo API: handlers answer 429 through
+        ``functions.http.with_rate_limit``) or ``deny`` (an existing API, whose integrations know no such
+        contract: the authorizer denies, ACCESS_DENIED with reason ``rate_limited``). Default: integration.
 
     The tables, secrets, the authorizer's log group and environment are encrypted
     with ``data_key``.
@@ -147,8 +167,13 @@ class FrontDoor(Construct):
         naming: Naming,
         data_key: DataKey,
         deletion_protection: bool = False,
+        over_limit_action: str = "integration",
     ) -> None:
         super().__init__(scope, id)
+        if over_limit_action not in ("integration", "deny"):
+            raise ValueError(f"over_limit_action: got {over_limit_action!r}; allowed: integration, deny")
+        self._config = config
+        self._over_limit_action = over_limit_action
         self.names = AuthNames.for_prefix(naming.prefix)
         self._tables(data_key, deletion_protection)
         self._secrets(data_key)
@@ -187,22 +212,14 @@ class FrontDoor(Construct):
         )
 
     def _secrets(self, data_key: DataKey) -> None:
-        # The pepper is generated by AWS at apply time: it reaches state, never the synthesized JSON.
+        # No value here: `manage_keys.py init-pepper` writes it out of band (versioned JSON, keys.PepperSet), so
+        # it is in no plan and no state (docs/KEYS.md "Pepper"). Until then the authorizer fails closed (503).
         self.pepper_secret = SecretsmanagerSecret(
             self,
             "pepper",
             name=self.names.pepper_secret,
-            description="HMAC pepper for AgenticAI API key hashes",
+            description="HMAC pepper versions for AgenticAI API key hashes (written by scripts/manage_keys.py)",
             kms_key_id=data_key.arn,
-        )
-        random = DataAwsSecretsmanagerRandomPassword(self, "pepper-value", password_length=64, exclude_punctuation=True)
-        SecretsmanagerSecretVersion(
-            self,
-            "pepper-version",
-            secret_id=self.pepper_secret.id,
-            secret_string=random.random_password,
-            # The data source draws a new value on every plan; rotating the pepper invalidates every key.
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["secret_string"]),
         )
         # Filled by `manage_keys.py create --name canary`; the canary reads it at run time.
         self.canary_key_secret = SecretsmanagerSecret(
@@ -229,6 +246,8 @@ class FrontDoor(Construct):
                     "API_KEYS_TABLE": self.keys_table.name,
                     "RATE_LIMITS_TABLE": self.rate_limits_table.name,
                     "PEPPER_SECRET_ID": self.pepper_secret.arn,
+                    "KEY_CACHE_SECONDS": f"{self._config.key_cache_seconds:g}",
+                    "OVER_LIMIT_ACTION": self._over_limit_action,
                 },
                 permissions=(
                     grant_table_items(self.keys_table.arn, get=True, update=True),
@@ -270,13 +289,18 @@ class FrontDoor(Construct):
             name=self.names.usage_plan,
             description=(
                 f"{plan.rate_limit_per_second:g} rps, burst {plan.burst_limit}, "
-                f"{plan.quota_limit} per {plan.quota_period.value} per key"
+                + (f"{plan.quota_limit} per {plan.quota_period.value} per key" if plan.quota_limit else "no quota")
             ),
             api_stages=[ApiGatewayUsagePlanApiStages(api_id=api.rest_api_id, stage=api.stage_name)],
             throttle_settings=ApiGatewayUsagePlanThrottleSettings(
                 rate_limit=plan.rate_limit_per_second, burst_limit=plan.burst_limit
             ),
-            quota_settings=ApiGatewayUsagePlanQuotaSettings(limit=plan.quota_limit, period=plan.quota_period.value),
+            # The per-key hourly limit is the authorizer's; a quota only if configured (UsagePlanConfig).
+            quota_settings=(
+                ApiGatewayUsagePlanQuotaSettings(limit=plan.quota_limit, period=plan.quota_period.value)
+                if plan.quota_limit
+                else None
+            ),
         )
 
     def _gateway_responses(self, plan: UsagePlanConfig, api: RestApiRef) -> None:
@@ -294,7 +318,7 @@ class FrontDoor(Construct):
             )
         #: Changes whenever what API Gateway serves from the front door changes (a redeployment trigger).
         self.deployment_marker = hashlib.sha256(
-            repr((gateway_responses(plan), API_KEY_HEADER, "REQUEST", 0)).encode()
+            repr((gateway_responses(plan), API_KEY_HEADER, "REQUEST", 0, self._over_limit_action)).encode()
         ).hexdigest()
 
     @property

@@ -36,6 +36,11 @@ class AuthNames:
     def authorizer_function(self) -> str:
         return f"{self.prefix}-authorizer"
 
+    @property
+    def data_key_alias(self) -> str:
+        """The environment's data key (``modules.core.kms.DataKey``: ``alias/<prefix>-data``)."""
+        return f"alias/{self.prefix}-data"
+
     def key_secret(self, key_name: str) -> str:
         """Where ``manage_keys.py create`` stores a key's value (``canary`` is read by the canary)."""
         return f"{self.prefix}/api-keys/{key_name}"

@@ -1,36 +1,47 @@
 """REQUEST authorizer: API key on ``X-API-Key`` (any case), per-key hourly limit, fail closed.
 
-Outcomes, and how API Gateway turns each into a response (see docs/API.md):
+Outcomes, and how API Gateway turns each into a response (docs/API.md, docs/AWS-BEHAVIOUR.md):
 
 * no key, or an empty one -> ``raise Unauthorized`` -> gateway response UNAUTHORIZED, **401**;
-* malformed, unknown, disabled or expired key -> Deny policy -> ACCESS_DENIED, **403**;
-* over the key's hourly limit -> *Allow* with ``rateLimited = "true"`` in the context;
-  the integration answers **429** with ``X-RateLimit-*`` and ``Retry-After``
-  (``functions.http.with_rate_limit``), because an authorizer cannot choose a status;
-* allowed -> Allow with ``X-RateLimit-*`` values in the context and the key as
-  ``usageIdentifierKey``, so the usage plan's throttle and quota apply too
-  (THROTTLED / QUOTA_EXCEEDED, **429**);
-* DynamoDB or Secrets Manager unreachable -> ``raise AuthorizerUnavailable`` ->
-  AUTHORIZER_FAILURE (configured as **503**): the request never reaches the backend.
+* malformed, unknown, disabled or expired key (or one hashed under a retired pepper) -> Deny
+  policy -> ACCESS_DENIED, **403**;
+* over the key's hourly limit (``OVER_LIMIT_ACTION``):
+  ``integration`` (the demo API, whose handlers all use ``functions.http.with_rate_limit``) -> *Allow*
+  with ``rateLimited = "true"``: the integration answers **429** with ``X-RateLimit-*`` and
+  ``Retry-After``; ``deny`` (existing-API mode: nothing downstream knows the contract) -> Deny with
+  ``reason = "rate_limited"`` -> ACCESS_DENIED (**403**, body ``"reason": "rate_limited"``). Either way the
+  usage plan has no quota to burn (docs/KEYS.md "Rate limits");
+* allowed -> Allow with ``X-RateLimit-*`` values in the context and the key's *derived metering value*
+  (``keys.metering_value``) as ``usageIdentifierKey``, never the key itself;
+* DynamoDB or Secrets Manager failing, or an event without a usable ``methodArn`` -> an exception ->
+  a 5xx gateway response, configured as **503** with ``Retry-After`` for every type a failing
+  authorizer can produce. Never an Allow.
 
-Counting is one atomic conditional ``UpdateItem`` per request on the item
-``<key_id>#<window start>``: ``ADD request_count 1`` only if the count is still
-below the limit, so concurrent requests can never exceed it. Key values are
-never logged; the key id (the non-secret prefix) is.
+Every decision is logged as exactly one line (contract C1):
+``LOG.info("authorizer decision", extra={"decision": ..., "reason": ..., "key_id": ...})``.
 
-Environment: ``API_KEYS_TABLE``, ``RATE_LIMITS_TABLE``, ``PEPPER_SECRET_ID``.
+DynamoDB calls on a warm container (issue 12): the key record is cached for ``KEY_CACHE_SECONDS``
+(so a disable or delete takes up to that long to reach a warm container); a key found over its limit
+is remembered until its window ends and refused with no DynamoDB call; the count is one atomic
+conditional ``UpdateItem`` per allowed request; ``last_used`` is written at most once a minute.
+
+Environment: ``API_KEYS_TABLE``, ``RATE_LIMITS_TABLE``, ``PEPPER_SECRET_ID``, ``KEY_CACHE_SECONDS``
+(default 5), ``OVER_LIMIT_ACTION`` (``integration`` or ``deny``; default ``integration``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import os
+import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from . import keys
+from . import key_record, keys
+from .key_record import APIKey
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
@@ -40,6 +51,16 @@ HEADER = "x-api-key"
 LAST_USED_RESOLUTION_SECONDS = 60
 #: Anything longer is not one of our keys; it is rejected before any work (a 10 kB header costs nothing).
 MAX_HEADER_LENGTH = 512
+#: How long the pepper versions are kept in memory; a record naming an unknown version forces a re-read.
+PEPPER_CACHE_SECONDS = 300
+#: A record whose pepper version is not cached re-reads the secret at most this often.
+PEPPER_MISS_REFRESH_SECONDS = 5
+#: Bound on the record cache (keys seen by one container); beyond it the cache starts over.
+MAX_CACHED_RECORDS = 4096
+DEFAULT_KEY_CACHE_SECONDS = 5.0
+OVER_LIMIT_ACTIONS = ("integration", "deny")
+#: arn:aws:execute-api:{region}:{account}:{api id}/{stage}/{method}/{path}
+_METHOD_ARN = re.compile(r"arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[a-z0-9]+/[^/\s]+/[A-Z*]+(/[^\s]*)?")
 
 
 class Unauthorized(Exception):  # noqa: N818 - API Gateway requires exactly the message "Unauthorized"
@@ -50,28 +71,20 @@ class Unauthorized(Exception):  # noqa: N818 - API Gateway requires exactly the 
 
 
 class AuthorizerUnavailable(Exception):  # noqa: N818
-    """A dependency failed; the request is refused (AUTHORIZER_FAILURE -> 503), never let through."""
-
-
-@dataclass(frozen=True)
-class KeyRecord:
-    key_id: str
-    key_hash: str
-    enabled: bool
-    rate_limit: int
-    expires_at: int | None
-    last_used_epoch: int | None
+    """A dependency failed or the event is unusable; the request is refused with a 503, never let through."""
 
 
 class Store(Protocol):
-    def get_key(self, key_id: str) -> KeyRecord | None: ...
+    def get_key(self, key_id: str) -> APIKey | None: ...
 
     def count_request(self, key_id: str, window_start: int, limit: int, now: int) -> int | None:
         """The request's number in its window, or None when the limit was already reached."""
 
     def touch(self, key_id: str, now: int) -> None: ...
 
-    def pepper(self) -> bytes: ...
+    def peppers(self) -> keys.PepperSet: ...
+
+    def rehash(self, key_id: str, key_hash: str, version: int, old_version: int) -> None: ...
 
 
 class DynamoStore:
@@ -87,32 +100,24 @@ class DynamoStore:
         self._keys_table = keys_table
         self._rate_limits_table = rate_limits_table
         self._pepper_secret_id = pepper_secret_id
-        self._pepper: bytes | None = None
 
-    def pepper(self) -> bytes:
-        if self._pepper is None:
-            value = self._secrets.get_secret_value(SecretId=self._pepper_secret_id)["SecretString"]
-            if not value:
-                raise AuthorizerUnavailable("the pepper secret is empty")
-            self._pepper = value.encode("utf-8")
-        return self._pepper
+    def peppers(self) -> keys.PepperSet:
+        try:
+            value = self._secrets.get_secret_value(SecretId=self._pepper_secret_id).get("SecretString", "")
+        except self._secrets.exceptions.ResourceNotFoundException:
+            raise AuthorizerUnavailable("the pepper secret has no value: run manage_keys.py init-pepper") from None
+        try:
+            return keys.parse_pepper_secret(value)
+        except keys.PepperError as exc:
+            raise AuthorizerUnavailable(str(exc)) from None
 
-    def get_key(self, key_id: str) -> KeyRecord | None:
+    def get_key(self, key_id: str) -> APIKey | None:
         item = self._dynamodb.get_item(
             TableName=self._keys_table,
-            Key={"key_id": {"S": key_id}},
-            ProjectionExpression="key_id, key_hash, enabled, rate_limit, expires_at, last_used_epoch",
+            Key=key_record.key_of(key_id),
+            ProjectionExpression=key_record.AUTHORIZER_PROJECTION,
         ).get("Item")
-        if item is None:
-            return None
-        return KeyRecord(
-            key_id=item["key_id"]["S"],
-            key_hash=item.get("key_hash", {}).get("S", ""),
-            enabled=item.get("enabled", {}).get("BOOL", False),
-            rate_limit=int(item.get("rate_limit", {}).get("N", "0")),
-            expires_at=int(item["expires_at"]["N"]) if "expires_at" in item else None,
-            last_used_epoch=int(item["last_used_epoch"]["N"]) if "last_used_epoch" in item else None,
-        )
+        return None if item is None else APIKey.from_item(item)
 
     def count_request(self, key_id: str, window_start: int, limit: int, now: int) -> int | None:
         try:
@@ -133,34 +138,65 @@ class DynamoStore:
         return int(result["Attributes"]["request_count"]["N"])
 
     def touch(self, key_id: str, now: int) -> None:
-        self._dynamodb.update_item(
-            TableName=self._keys_table,
-            Key={"key_id": {"S": key_id}},
-            UpdateExpression="SET last_used = :iso, last_used_epoch = :epoch",
-            ConditionExpression="attribute_exists(key_id)",
-            ExpressionAttributeValues={
-                ":iso": {"S": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))},
-                ":epoch": {"N": str(now)},
-            },
-        )
+        self._dynamodb.update_item(TableName=self._keys_table, **key_record.touch_update(key_id, now))
+
+    def rehash(self, key_id: str, key_hash: str, version: int, old_version: int) -> None:
+        # ConditionalCheckFailed: another container moved it first.
+        with contextlib.suppress(self._dynamodb.exceptions.ConditionalCheckFailedException):
+            self._dynamodb.update_item(
+                TableName=self._keys_table, **key_record.rehash_update(key_id, key_hash, version, old_version)
+            )
 
 
-_store: Store | None = None
+class _State:
+    """What a warm container remembers between invocations."""
+
+    def __init__(self) -> None:
+        self.store: Store | None = None
+        self.records: dict[str, tuple[APIKey | None, float]] = {}
+        #: key id -> (window start, record): refused until the window ends, with no DynamoDB call.
+        self.over_limit: dict[str, tuple[int, APIKey]] = {}
+        self.peppers: tuple[keys.PepperSet, float] | None = None
+
+    def clear(self) -> None:
+        self.records.clear()
+        self.over_limit.clear()
+        self.peppers = None
+
+
+_state = _State()
 
 
 def set_store(store: Store | None) -> None:
-    """Replace the store (tests, benchmark); None goes back to DynamoDB on next use."""
-    global _store
-    _store = store
+    """Replace the store (tests, benchmark) and forget every cache; None goes back to DynamoDB on next use."""
+    _state.store = store
+    _state.clear()
 
 
 def _get_store() -> Store:
-    global _store
-    if _store is None:
-        _store = DynamoStore(
+    if _state.store is None:
+        _state.store = DynamoStore(
             os.environ["API_KEYS_TABLE"], os.environ["RATE_LIMITS_TABLE"], os.environ["PEPPER_SECRET_ID"]
         )
-    return _store
+    return _state.store
+
+
+def key_cache_seconds() -> float:
+    raw = os.environ.get("KEY_CACHE_SECONDS", "")
+    try:
+        value = float(raw) if raw else DEFAULT_KEY_CACHE_SECONDS
+    except ValueError:
+        raise AuthorizerUnavailable(f"KEY_CACHE_SECONDS: got {raw!r}; allowed: a number >= 0") from None
+    if not 0 <= value <= 300:
+        raise AuthorizerUnavailable(f"KEY_CACHE_SECONDS: got {raw!r}; allowed: a number >= 0 and <= 300")
+    return value
+
+
+def over_limit_action() -> str:
+    value = os.environ.get("OVER_LIMIT_ACTION", "integration")
+    if value not in OVER_LIMIT_ACTIONS:
+        raise AuthorizerUnavailable(f"OVER_LIMIT_ACTION: got {value!r}; allowed: {', '.join(OVER_LIMIT_ACTIONS)}")
+    return value
 
 
 def api_key_of(event: Any) -> str | None:
@@ -181,6 +217,20 @@ def api_key_of(event: Any) -> str | None:
     return None
 
 
+def method_arn_of(event: Any) -> str:
+    """The event's methodArn; raises AuthorizerUnavailable when missing or malformed (never a wildcard)."""
+    arn = event.get("methodArn") if isinstance(event, Mapping) else None
+    if not isinstance(arn, str) or _METHOD_ARN.fullmatch(arn) is None:
+        raise AuthorizerUnavailable("the event has no well-formed methodArn")
+    return arn
+
+
+def _decision(decision: str, reason: str, key_id: str) -> None:
+    """The one log line per decision (contract C1). Never the key, never the pepper."""
+    level = logging.WARNING if decision == "fail_closed" else logging.INFO
+    LOG.log(level, "authorizer decision", extra={"decision": decision, "reason": reason, "key_id": key_id})
+
+
 def _policy(effect: str, resource: str) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
@@ -188,71 +238,168 @@ def _policy(effect: str, resource: str) -> dict[str, Any]:
     }
 
 
-def _method_arn(event: Any) -> str:
-    arn = event.get("methodArn") if isinstance(event, Mapping) else None
-    return arn if isinstance(arn, str) and arn.startswith("arn:") else "*"
+#: What the ACCESS_DENIED gateway response tells the client ($context.authorizer.clientReason): never which
+#: of unknown, disabled or expired a key is, only whether waiting helps.
+CLIENT_REASONS = {"rate_limited": "rate_limited"}
 
 
-def _deny(event: Any, principal: str, reason: str) -> dict[str, Any]:
-    LOG.info("deny principal=%s reason=%s", principal, reason)
+def _deny(arn: str, principal: str, reason: str, **context: str) -> dict[str, Any]:
+    _decision("deny", reason, principal)
+    return _deny_policy(arn, principal, reason, **context)
+
+
+def _deny_policy(arn: str, principal: str, reason: str, **context: str) -> dict[str, Any]:
     return {
         "principalId": principal,
-        "policyDocument": _policy("Deny", _method_arn(event)),
-        "context": {"reason": reason},
+        "policyDocument": _policy("Deny", arn),
+        "context": {"reason": reason, "clientReason": CLIENT_REASONS.get(reason, "invalid_key"), **context},
+    }
+
+
+def _record(store: Store, key_id: str, clock: float) -> APIKey | None:
+    cached = _state.records.get(key_id)
+    ttl = key_cache_seconds()
+    if cached is not None and clock - cached[1] < ttl:
+        return cached[0]
+    record = store.get_key(key_id)
+    if ttl > 0:
+        if len(_state.records) >= MAX_CACHED_RECORDS:
+            _state.records.clear()
+        _state.records[key_id] = (record, clock)
+    return record
+
+
+def _pepper_set(store: Store, clock: float, needed: int) -> keys.PepperSet:
+    cached = _state.peppers
+    if cached is not None:
+        peppers, fetched = cached
+        age = clock - fetched
+        if age < PEPPER_CACHE_SECONDS and (peppers.get(needed) is not None or age < PEPPER_MISS_REFRESH_SECONDS):
+            return peppers
+    peppers = store.peppers()
+    _state.peppers = (peppers, clock)
+    return peppers
+
+
+def _verify(store: Store, key: str, record: APIKey, clock: float) -> tuple[str | None, APIKey]:
+    """(deny reason or None, the record as it now is). Re-hashes a key used under a previous pepper."""
+    peppers = _pepper_set(store, clock, record.pepper_version)
+    pepper = peppers.get(record.pepper_version)
+    if pepper is None:
+        # A version older than the current one was dropped after its grace period: the key must be re-issued.
+        return ("expired_key" if record.pepper_version < peppers.current else "unknown_key"), record
+    if not keys.key_matches(key, record.key_hash, pepper.value):
+        return "unknown_key", record
+    if not pepper.usable(int(clock)):
+        return "expired_key", record  # hashed under a pepper whose grace period is over
+    if record.pepper_version != peppers.current:
+        current = peppers.current_pepper()
+        new_hash = keys.hash_key(key, current.value)
+        try:
+            store.rehash(record.key_id, new_hash, current.version, record.pepper_version)
+        except Exception as exc:  # noqa: BLE001 - bookkeeping; the key is still valid under its old version
+            LOG.warning("re-hash deferred", extra={"key_id": record.key_id, "error": type(exc).__name__})
+        else:
+            record = dataclasses.replace(record, key_hash=new_hash, pepper_version=current.version)
+            _state.records[record.key_id] = (record, clock)
+    return None, record
+
+
+def _context(record: APIKey, remaining: int, reset: int, clock: int, limited: bool) -> dict[str, str]:
+    return {
+        "keyId": record.key_id,
+        "rateLimited": "true" if limited else "false",
+        "rateLimitLimit": str(record.rate_limit),
+        "rateLimitRemaining": str(remaining),
+        "rateLimitReset": str(reset),
+        "retryAfter": str(max(reset - clock, 1)),
+    }
+
+
+def _over_limit(arn: str, key: str, record: APIKey, window: int, clock: int, action: str) -> dict[str, Any]:
+    reset = window + keys.WINDOW_SECONDS
+    context = _context(record, 0, reset, clock, True)
+    _decision("rate_limited", "over_limit", record.key_id)
+    if action == "deny":
+        return _deny_policy(arn, record.key_id, "rate_limited", **context)
+    return _allow(arn, key, record, context)
+
+
+def _allow(arn: str, key: str, record: APIKey, context: dict[str, str]) -> dict[str, Any]:
+    return {
+        "principalId": record.key_id,
+        "policyDocument": _policy("Allow", arn),
+        # The derived metering value (contract C4); a record not yet migrated is metered under the key
+        # itself until `manage_keys.py migrate-metering` runs, so that it keeps working meanwhile.
+        "usageIdentifierKey": record.metering_value or key,
+        "context": context,
     }
 
 
 def handler(event: Any, context: Any = None, *, now: float | None = None) -> dict[str, Any]:
     key = api_key_of(event)
     if key is None:
-        LOG.info("deny reason=missing_key")
+        _decision("unauthorized", "missing_key", "anonymous")
         raise Unauthorized()
-    if len(key) > MAX_HEADER_LENGTH:
-        return _deny(event, "anonymous", "malformed_key")
-    key_id = keys.key_id_of(key)
-    if key_id is None:
-        return _deny(event, "anonymous", "malformed_key")
-    clock = int(now if now is not None else time.time())
-    store = _get_store()
+    key_id = keys.key_id_of(key) if len(key) <= MAX_HEADER_LENGTH else None
     try:
-        record = store.get_key(key_id)
-        if record is None:
-            return _deny(event, key_id, "unknown_key")
-        if not keys.key_matches(key, record.key_hash, store.pepper()):
-            return _deny(event, key_id, "unknown_key")
-        if not record.enabled:
-            return _deny(event, key_id, "disabled_key")
-        if record.expires_at is not None and record.expires_at <= clock:
-            return _deny(event, key_id, "expired_key")
-        if record.rate_limit <= 0:
-            return _deny(event, key_id, "no_quota")
-        window = keys.window_start(clock)
-        count = store.count_request(key_id, window, record.rate_limit, clock)
+        arn = method_arn_of(event)
     except AuthorizerUnavailable:
+        _decision("fail_closed", "dependency_error", key_id or "anonymous")
+        raise
+    if key_id is None:
+        return _deny(arn, "anonymous", "malformed_key")
+    exact = now if now is not None else time.time()
+    clock = int(exact)
+    window = keys.window_start(clock)
+    try:
+        action = over_limit_action()
+        store = _get_store()
+        remembered = _state.over_limit.get(key_id)
+        if remembered is not None and remembered[0] == window:
+            # Over its limit earlier in this window: refused with no DynamoDB call. A key whose secret
+            # does not match is still a 403 (checked against the remembered record).
+            if not _key_matches_remembered(store, key, remembered[1], exact):
+                return _deny(arn, key_id, "unknown_key")
+            return _over_limit(arn, key, remembered[1], window, clock, action)
+        record = _record(store, key_id, exact)
+        if record is None:
+            return _deny(arn, key_id, "unknown_key")
+        reason, record = _verify(store, key, record, exact)
+        if reason is None:
+            reason = record.invalid_reason(clock)
+        if reason is not None:
+            return _deny(arn, key_id, reason)
+        count = store.count_request(key_id, window, record.rate_limit, clock)
+    except AuthorizerUnavailable as exc:
+        _decision("fail_closed", "dependency_error", key_id)
+        LOG.warning("fail closed cause", extra={"key_id": key_id, "cause": str(exc)})
         raise
     except Exception as exc:  # noqa: BLE001 - fail closed on any dependency error; never log the key
-        LOG.error("fail closed key_id=%s error=%s", key_id, type(exc).__name__)
+        _decision("fail_closed", "dependency_error", key_id)
         raise AuthorizerUnavailable(type(exc).__name__) from None
 
-    reset = window + keys.WINDOW_SECONDS
-    limited = count is None
-    remaining = 0 if count is None else max(record.rate_limit - count, 0)
+    if count is None:
+        if len(_state.over_limit) >= MAX_CACHED_RECORDS:
+            _state.over_limit.clear()
+        _state.over_limit[key_id] = (window, record)
+        return _over_limit(arn, key, record, window, clock, action)
+    _state.over_limit.pop(key_id, None)
     if record.last_used_epoch is None or clock - record.last_used_epoch >= LAST_USED_RESOLUTION_SECONDS:
         try:
             store.touch(key_id, clock)
         except Exception as exc:  # noqa: BLE001 - bookkeeping only; the decision is already made
-            LOG.warning("last_used not updated key_id=%s error=%s", key_id, type(exc).__name__)
-    LOG.info("allow key_id=%s rate_limited=%s remaining=%d", key_id, limited, remaining)
-    return {
-        "principalId": key_id,
-        "policyDocument": _policy("Allow", _method_arn(event)),
-        "usageIdentifierKey": key,
-        "context": {
-            "keyId": key_id,
-            "rateLimited": "true" if limited else "false",
-            "rateLimitLimit": str(record.rate_limit),
-            "rateLimitRemaining": str(remaining),
-            "rateLimitReset": str(reset),
-            "retryAfter": str(max(reset - clock, 1)),
-        },
-    }
+            LOG.warning("last_used not updated", extra={"key_id": key_id, "error": type(exc).__name__})
+        else:
+            record = dataclasses.replace(record, last_used_epoch=clock)
+            if key_id in _state.records:
+                _state.records[key_id] = (record, _state.records[key_id][1])
+    reset = window + keys.WINDOW_SECONDS
+    _decision("allow", "ok", key_id)
+    return _allow(arn, key, record, _context(record, max(record.rate_limit - count, 0), reset, clock, False))
+
+
+def _key_matches_remembered(store: Store, key: str, record: APIKey, clock: float) -> bool:
+    peppers = _pepper_set(store, clock, record.pepper_version)
+    pepper = peppers.get(record.pepper_version)
+    return pepper is not None and keys.key_matches(key, record.key_hash, pepper.value)
