@@ -12,7 +12,6 @@ from environments.config.auth import AuthConfig
 from environments.config.backups import BackupConfig
 from environments.config.base import (
     BucketName,
-    ConfigError,
     ConfigModel,
     InstanceOf,
     LogRetentionDays,
@@ -23,6 +22,7 @@ from environments.config.base import (
 )
 from environments.config.canary import CanaryConfig
 from environments.config.monitoring import MonitoringConfig
+from environments.config.tiers import check_production
 from environments.config.waf import WafConfig
 
 
@@ -101,15 +101,9 @@ class EnvironmentConfig(ConfigModel):
 
     @model_validator(mode="after")
     def _production_rules(self) -> EnvironmentConfig:
-        """What a production tier needs, in one place."""
-        if self.tier is not Tier.PRODUCTION:
-            return self
-        if not self.monitoring.alert_emails:
-            allowed = "at least one address when tier is Tier.PRODUCTION"
-            raise ConfigError("monitoring.alert_emails", self.monitoring.alert_emails, allowed)
-        if not self.backups.deletion_protection:
-            allowed = "True when tier is Tier.PRODUCTION"
-            raise ConfigError("backups.deletion_protection", self.backups.deletion_protection, allowed)
+        """What a production tier needs: the rows of ``environments.config.tiers.PRODUCTION_RULES``."""
+        if self.tier is Tier.PRODUCTION:
+            check_production(self)
         return self
 
     @property
