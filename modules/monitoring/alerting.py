@@ -8,8 +8,19 @@ only. Messages are CloudWatch's (or Budgets') standard JSON; nothing here reform
 The topics are encrypted with a customer-managed KMS key (rotation on). An AWS-managed
 ``alias/aws/sns`` key would not work: its key policy cannot be changed, and CloudWatch alarms,
 AWS Budgets and Cost Anomaly Detection can only publish to an encrypted topic when the key
-policy lets their service principals use the key. The topic policies let the same services
-publish, restricted to this account (``aws:SourceAccount``, confused-deputy protection).
+policy lets their service principals use the key
+(https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+The key policy and the topic policies let exactly those services use the key and publish, only on behalf of
+this account (``aws:SourceAccount``, confused-deputy protection:
+https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+
+Administration (Subscribe, SetTopicAttributes, DeleteTopic...) has no statement in the topic policy at all:
+within one account, an identity-based policy that allows an action is enough
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html), so the account's
+administrators keep it through their IAM policies, and nobody else gets it. SNS's default topic policy, which
+this replaces, granted those actions to *every* principal of the account (``AWS:SourceOwner``). Every topic
+denies requests without TLS (``aws:SecureTransport`` false:
+https://docs.aws.amazon.com/sns/latest/dg/sns-security-best-practices.html#enforce-encryption-data-in-transit).
 """
 
 from __future__ import annotations
@@ -36,8 +47,8 @@ from modules.monitoring.alarm_factory import AlarmTopics
 
 #: Services that publish alerts to these topics.
 PUBLISHERS: tuple[str, ...] = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com")
-#: What the owning account may do on its topics (SNS's default topic policy, made explicit).
-OWNER_TOPIC_ACTIONS: tuple[str, ...] = (
+#: Every topic action a resource policy can name (SNS's default topic policy lists these): all denied without TLS.
+TOPIC_ACTIONS: tuple[str, ...] = (
     "SNS:GetTopicAttributes",
     "SNS:SetTopicAttributes",
     "SNS:AddPermission",
@@ -88,6 +99,11 @@ class AlertTopics(Construct):
                         principals=[
                             DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=list(PUBLISHERS))
                         ],
+                        condition=[
+                            DataAwsIamPolicyDocumentStatementCondition(
+                                test="StringEquals", variable="aws:SourceAccount", values=[account]
+                            )
+                        ],
                     ),
                 ),
             ),
@@ -134,13 +150,14 @@ class AlertTopics(Construct):
             provider=provider,
             statement=[
                 DataAwsIamPolicyDocumentStatement(
-                    sid="AccountOwnsTopic",
-                    actions=list(OWNER_TOPIC_ACTIONS),
+                    sid="DenyInsecureTransport",
+                    effect="Deny",
+                    actions=list(TOPIC_ACTIONS),
                     resources=[topic.arn],
-                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="AWS", identifiers=["*"])],
+                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])],
                     condition=[
                         DataAwsIamPolicyDocumentStatementCondition(
-                            test="StringEquals", variable="AWS:SourceOwner", values=[account]
+                            test="Bool", variable="aws:SecureTransport", values=["false"]
                         )
                     ],
                 ),
