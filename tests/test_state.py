@@ -177,3 +177,71 @@ def test_optional_dynamodb_lock_table_for_old_terraform() -> None:
 def test_no_lock_table_by_default(stacks) -> None:
     for env in ENVIRONMENTS:
         assert stacks[f"bootstrap-{env}"].count("aws_dynamodb_table") == 0
+
+
+@pytest.mark.parametrize(
+    ("backend_kms", "expected"),
+    [
+        pytest.param(False, "AES256", id="old-backend-encrypt-only-writes-AES256"),
+        pytest.param(True, "aws:kms", id="synthesized-backend-writes-under-the-state-key"),
+    ],
+)
+def test_terraform_writes_state_under_the_state_key(
+    backend_kms: bool, expected: str, stacks, terraform, moto_server, tmp_path
+) -> None:
+    """The real terraform binary writes state to moto through the synthesized S3 backend.
+
+    The control case is the old backend (``encrypt = true`` and no ``kms_key_id``): Terraform sends AES256,
+    which overrides the bucket's SSE-KMS default, so state was SSE-S3. The synthesized backend sends the
+    state key's alias: the object is aws:kms under that key, and verify_deployment's check agrees.
+    """
+    from scripts import verify_deployment
+    from scripts.e2e import boto3_client, emulator_env, write_backend_config
+    from scripts.emulator.terraform import Terraform
+
+    config = load("local")
+    region = config.state.region
+    s3, kms = boto3_client("s3", moto_server, region), boto3_client("kms", moto_server, region)
+    bucket = f"tfstate-probe-{tmp_path.name[-20:].lower().replace('_', '-')}".rstrip("-")
+    s3.create_bucket(Bucket=bucket)
+    key_arn = kms.create_key()["KeyMetadata"]["Arn"]
+    alias = f"alias/probe-{bucket}"
+    kms.create_alias(AliasName=alias, TargetKeyId=key_arn)
+    s3.put_bucket_encryption(  # the bucket default the old backend's AES256 header overrode
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}}]
+        },
+    )
+    backend = dict(stacks["local"].document["terraform"]["backend"]["s3"], bucket=bucket)
+    assert backend["kms_key_id"] == config.state.kms_key_id
+    backend["kms_key_id"] = alias  # the same key, under this test's own alias
+    if not backend_kms:
+        del backend["kms_key_id"]
+    workdir = tmp_path / "stack"
+    workdir.mkdir()
+    document = {"terraform": {"backend": {"s3": backend}}, "output": {"probe": {"value": "state"}}}
+    (workdir / "main.tf.json").write_text(json.dumps(document))
+    tf = Terraform(emulator_env(moto_server, region), binary=terraform.binary)
+    tf.init_s3(workdir, write_backend_config(tmp_path / "emulator.s3.tfbackend", endpoint=moto_server.url))
+    tf.run(workdir, "apply", "-auto-approve", "-input=false", "-no-color")
+
+    head = s3.head_object(Bucket=bucket, Key=backend["key"])
+    assert head["ServerSideEncryption"] == expected
+    dep = verify_deployment.Deployment(
+        env="local",
+        region=region,
+        name_prefix=config.name_prefix,
+        state_bucket=bucket,
+        waf_enabled=False,
+        usage_plan=None,
+        usage_plan_name="",
+        gateway_responses={},
+        state_key=backend["key"],
+        state_region=region,
+        state_kms_key_id=alias,
+    )
+    aws = verify_deployment.Aws(region)
+    aws._clients[("s3", region)], aws._clients[("kms", region)] = s3, kms
+    [result] = verify_deployment.check_state_encryption(aws, dep)
+    assert result.status == (verify_deployment.PASS if backend_kms else verify_deployment.FAIL), result
