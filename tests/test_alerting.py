@@ -139,3 +139,47 @@ def test_every_environment_subscribes_its_recipients(env: str, stacks) -> None:
             f"{config.name_prefix}-cost-"
         ):
             assert topic["kms_master_key_id"].startswith("${aws_kms_key.")
+
+
+def test_pager_endpoints_subscribe_the_critical_alerts_topic_over_https_from_ssm() -> None:
+    config = CONFIG.replace(page_endpoint_parameters=("/agenticai/test/pager/pagerduty",))
+    stack, _ = synth_monitoring(config)
+    [parameter_key] = stack.document["data"]["aws_ssm_parameter"]
+    parameter = stack.document["data"]["aws_ssm_parameter"][parameter_key]
+    assert parameter == {**parameter, "name": "/agenticai/test/pager/pagerduty", "with_decryption": True}
+    [pager] = [s for s in stack.resources("aws_sns_topic_subscription") if s["protocol"] == "https"]
+    critical = next(
+        k for k, t in stack.document["resource"]["aws_sns_topic"].items() if t["name"].endswith("alerts-critical")
+    )
+    assert pager["topic_arn"] == f"${{aws_sns_topic.{critical}.arn}}"  # critical only; cost topics stay email
+    assert pager["endpoint"] == f"${{data.aws_ssm_parameter.{parameter_key}.value}}"  # the URL never in JSON
+    assert pager["endpoint_auto_confirms"] is True
+    [precondition] = pager["lifecycle"]["precondition"]
+    assert precondition["condition"] == (
+        f'${{startswith(nonsensitive(data.aws_ssm_parameter.{parameter_key}.value), "https://")}}'
+    )
+    assert "/agenticai/test/pager/pagerduty" in precondition["error_message"]
+
+
+def test_no_pager_subscription_by_default(stack) -> None:
+    assert not [s for s in stack.resources("aws_sns_topic_subscription") if s["protocol"] != "email"]
+    assert "aws_ssm_parameter" not in stack.document.get("data", {})
+
+
+def test_rejects_page_endpoint_that_is_not_an_ssm_parameter_name() -> None:
+    from tests.support.rejects import rejects
+
+    rejects(
+        r"^monitoring.page_endpoint_parameters\[0\]: got 'https://events.pagerduty.com/x'; allowed: an SSM "
+        r"parameter name starting with '/'",
+        lambda: MonitoringConfig(page_endpoint_parameters=("https://events.pagerduty.com/x",)),
+    )
+
+
+def test_rejects_the_same_page_endpoint_twice() -> None:
+    from tests.support.rejects import rejects
+
+    rejects(
+        r"^monitoring.page_endpoint_parameters: got \('/p', '/p'\); allowed: each parameter at most once",
+        lambda: MonitoringConfig(page_endpoint_parameters=("/p", "/p")),
+    )

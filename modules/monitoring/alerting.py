@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from cdktf import TerraformProvider
+from cdktf import Precondition, TerraformProvider, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
@@ -35,6 +35,7 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
+from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
@@ -128,6 +129,8 @@ class AlertTopics(Construct):
                 policy=self._topic_policy(severity, topic, account, provider).json,
                 provider=provider,
             )
+            if severity is Severity.CRITICAL and purpose == "alerts":
+                self.subscriptions += self._pager_subscriptions(config, topic)
             for email in config.emails_for(severity):
                 self.subscriptions.append(
                     SnsTopicSubscription(
@@ -140,6 +143,39 @@ class AlertTopics(Construct):
                     )
                 )
         self.alarm_topics = AlarmTopics({s: t.arn for s, t in self.topics.items()})
+
+    def _pager_subscriptions(self, config: MonitoringConfig, topic: SnsTopic) -> list[SnsTopicSubscription]:
+        """An HTTPS subscription per ``page_endpoint_parameters`` entry: an incident tool's SNS integration URL.
+
+        The URL is read from SSM at apply (it carries the tool's integration key, so never from git or the
+        synthesized JSON) and must be https://: SNS delivers to HTTPS endpoints with retries and the tool
+        confirms the subscription itself (https://docs.aws.amazon.com/sns/latest/dg/sns-http-https-endpoint-as-subscriber.html).
+        Budget alerts (purpose ``cost``) stay email-only: an overrun is not a 15-minute emergency.
+        """
+        subscriptions = []
+        for index, name in enumerate(config.page_endpoint_parameters):
+            parameter = DataAwsSsmParameter(self, f"pager-{index}-parameter", name=name, with_decryption=True)
+            subscriptions.append(
+                SnsTopicSubscription(
+                    self,
+                    f"pager-{index}",
+                    topic_arn=topic.arn,
+                    protocol="https",
+                    endpoint=parameter.value,
+                    # The tool confirms the subscription itself; Terraform waits until it has.
+                    endpoint_auto_confirms=True,
+                    lifecycle=TerraformResourceLifecycle(
+                        precondition=[
+                            Precondition(
+                                condition=f'${{startswith(nonsensitive({_expression(parameter)}), "https://")}}',
+                                error_message=f"SSM parameter {name} (monitoring.page_endpoint_parameters) must "
+                                "hold an https:// URL: SNS pages an incident tool over HTTPS only.",
+                            )
+                        ]
+                    ),
+                )
+            )
+        return subscriptions
 
     def _topic_policy(
         self, severity: Severity, topic: SnsTopic, account: str, provider: TerraformProvider | None
@@ -176,6 +212,11 @@ class AlertTopics(Construct):
                 ),
             ],
         )
+
+
+def _expression(parameter: DataAwsSsmParameter) -> str:
+    """``data.aws_ssm_parameter.<name>.value`` for a Terraform expression (a condition, not an attribute)."""
+    return f"data.aws_ssm_parameter.{parameter.friendly_unique_id}.value"
 
 
 def _slug(email: str) -> str:
