@@ -183,3 +183,12 @@ def test_rejects_the_same_page_endpoint_twice() -> None:
         r"^monitoring.page_endpoint_parameters: got \('/p', '/p'\); allowed: each parameter at most once",
         lambda: MonitoringConfig(page_endpoint_parameters=("/p", "/p")),
     )
+
+
+def test_pager_subscription_passes_terraform_validate(terraform, tmp_path) -> None:
+    """The precondition's expression (a sensitive SSM value, made non-sensitive for the check) is valid HCL."""
+    stack, _ = synth_monitoring(CONFIG.replace(page_endpoint_parameters=("/agenticai/test/pager/x",)))
+    (tmp_path / "main.tf.json").write_text(json.dumps(stack.document))
+    terraform.run(tmp_path, "init", "-backend=false", "-input=false", "-no-color")
+    result = json.loads(terraform.run(tmp_path, "validate", "-json", "-no-color", check=False).stdout)
+    assert result["valid"], result["diagnostics"]

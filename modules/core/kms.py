@@ -89,13 +89,22 @@ class KeyProps:
             raise ValueError(f"KeyProps.alias_name: got {self.alias_name!r}; allowed: a name starting with 'alias/'")
 
 
+def _items(value: Any) -> list[Any]:
+    """A statement's list of principals or conditions (key policies here never use an unresolved token)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"a key-policy statement needs a plain list, got {type(value).__name__}")
+    return value
+
+
 def render_statement(statement: DataAwsIamPolicyDocumentStatement) -> dict[str, Any]:
     """One policy statement as IAM policy JSON (``Principal``/``Condition`` maps), tokens left in place."""
     rendered: dict[str, Any] = {"Effect": statement.effect or "Allow"}
     if statement.sid:
         rendered = {"Sid": statement.sid, **rendered}
     principals: dict[str, list[str]] = {}
-    for principal in statement.principals or []:
+    for principal in _items(statement.principals):
         principals.setdefault(principal.type, []).extend(principal.identifiers)
     if principals == {"*": ["*"]}:
         rendered["Principal"] = "*"
@@ -104,7 +113,7 @@ def render_statement(statement: DataAwsIamPolicyDocumentStatement) -> dict[str, 
     rendered["Action"] = list(statement.actions or [])
     rendered["Resource"] = list(statement.resources or [])
     conditions: dict[str, dict[str, list[str]]] = {}
-    for condition in statement.condition or []:
+    for condition in _items(statement.condition):
         conditions.setdefault(condition.test, {})[condition.variable] = list(condition.values)
     if conditions:
         rendered["Condition"] = conditions
