@@ -538,7 +538,8 @@ def check_authorizer_ttl(aws: Aws, dep: Deployment) -> Iterable[Result]:
         yield Result(name, api[0], FAIL, "no authorizer on the API")
     for authorizer in authorizers:
         # API Gateway's default is 300 s when the field is absent (CreateAuthorizer, authorizerResultTtlInSeconds).
-        ttl = int(authorizer.get("authorizerResultTtlInSeconds", 300))
+        ttl = authorizer.get("authorizerResultTtlInSeconds")
+        ttl = 300 if ttl is None else int(ttl)
         yield Result(name, authorizer.get("name", authorizer["id"]), PASS if ttl == 0 else FAIL, f"{ttl} s")
 
 
