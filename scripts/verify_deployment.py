@@ -80,6 +80,8 @@ class Deployment:
     state_key: str = "agenticai/terraform.tfstate"
     state_region: str = ""
     state_kms_key_id: str = ""
+    #: The state bucket's access-log bucket (StateConfig.log_bucket).
+    state_log_bucket: str = ""
     #: (METHOD, path) of every route that is public by design (GET /health); every other method is protected.
     public_routes: frozenset[tuple[str, str]] = frozenset()
 
@@ -129,6 +131,7 @@ def load_deployment(env: str, outputs: dict[str, Any], region: str | None) -> De
         state_key=config.state.key,
         state_region=config.state.region or config.region,
         state_kms_key_id=config.state.kms_key_id or "",
+        state_log_bucket=config.state.log_bucket,
         public_routes=frozenset((r.method, r.path) for r in ROUTES if not r.protected),
         waf_enabled=config.waf.enabled,
         usage_plan=config.auth.usage_plan,
@@ -465,11 +468,11 @@ def check_state_encryption(aws: Aws, dep: Deployment) -> Iterable[Result]:
 
 
 def _bucket_names(aws: Aws, dep: Deployment) -> list[str]:
-    """The stack's buckets (outputs, else by prefix) and the state bucket with its access-log bucket."""
+    """The stack's buckets (outputs, else by prefix), and the state bucket and its access-log bucket if they exist."""
     s3 = aws("s3")
     existing = [b["Name"] for b in s3.list_buckets().get("Buckets", [])]
     buckets = _as_list(dep.output("bucket_names", "buckets")) or [b for b in existing if b.startswith(dep.name_prefix)]
-    for extra in (dep.state_bucket, dep.output("state_access_log_bucket")):
+    for extra in (dep.state_bucket, dep.state_log_bucket):
         if extra and extra in existing and extra not in buckets:
             buckets.append(extra)
     return buckets

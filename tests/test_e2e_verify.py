@@ -252,11 +252,17 @@ def test_state_encryption_fails_under_aes256_and_passes_under_the_state_key(emul
 
 
 def test_public_access_block_fails_then_passes_on_every_bucket(emulator, capsys) -> None:
+    from environments import load
+
     s3 = boto3_client("s3", emulator, REGION)
     bucket = f"{PREFIX}-artifacts"
     s3.create_bucket(Bucket=bucket)
+    log_bucket = load("local").state.log_bucket  # not under the prefix: found through the config
+    s3.create_bucket(Bucket=log_bucket)
     verify_deployment.main(["--env", "local"])
-    assert rows(capsys.readouterr().out)[("bucket public access block", bucket)] == "FAIL"
+    weak = rows(capsys.readouterr().out)
+    assert weak[("bucket public access block", bucket)] == "FAIL"
+    assert weak[("bucket public access block", log_bucket)] == "FAIL"
     s3.put_public_access_block(
         Bucket=bucket,
         PublicAccessBlockConfiguration={
