@@ -30,7 +30,8 @@ class EnvironmentConfigError(ValueError):
     def __init__(self, environment: str, error: ConfigError) -> None:
         self.environment = environment
         self.error = error
-        super().__init__(f"environment {environment!r}: {error}")
+        # One line per error (tier rules report every broken rule), each naming the environment.
+        super().__init__("\n".join(f"environment {environment!r}: {line}" for line in str(error).splitlines()))
 
 
 def load(name: str) -> EnvironmentConfig:

@@ -218,3 +218,15 @@ class BootstrapStack(TerraformStack):
             value=self.state_bucket.kms_key.arn,
             description="KMS key that encrypts the state bucket",
         )
+        TerraformOutput(
+            self,
+            "state_kms_key_alias",
+            value=self.state_bucket.kms_alias.name if self.state_bucket.kms_alias else "",
+            description="The alias the environment's S3 backend names as kms_key_id",
+        )
+        TerraformOutput(
+            self,
+            "state_access_log_bucket",
+            value=self.state_bucket.log_bucket.bucket,
+            description="Server access logs of the state bucket",
+        )

@@ -42,7 +42,7 @@ from modules.core import runtime  # noqa: E402
 
 runtime.prepare()
 from environments import ENVIRONMENTS, EnvironmentConfigError, load  # noqa: E402
-from environments.config import EnvironmentConfig  # noqa: E402
+from environments.config import EnvironmentConfig, Severity  # noqa: E402
 from modules.monitoring.alarm_factory import AlarmSpec, CompositeAlarmSpec, MathExpression, duration_text  # noqa: E402
 
 Spec = AlarmSpec | CompositeAlarmSpec
@@ -109,6 +109,7 @@ def render(environments: Sequence[EnvironmentAlarms]) -> str:
         c = env.config
         dashboard = f"[{c.name_prefix}-overview]({env.dashboard_url})"
         lines.append(f"| {c.name} | {c.region} | {dashboard} | [log groups]({env.logs_url}) |")
+    lines += _response(environments)
     lines += ["", "## Alarms", "", "| Alarm | Severity | " + " | ".join(e.config.name for e in environments) + " |"]
     lines.append("|---|---|" + "---|" * len(environments))
     for key in keys:
@@ -121,6 +122,42 @@ def render(environments: Sequence[EnvironmentAlarms]) -> str:
         lines += _section(key, environments)
     lines += PROCEDURES
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _response(environments: Sequence[EnvironmentAlarms]) -> list[str]:
+    """Who is reached per severity, the acknowledgement target and the escalation path (docs/PAGING.md)."""
+    lines = [
+        "",
+        "## Response targets and escalation",
+        "",
+        "| Environment | Severity | Reaches | Acknowledge within | Escalation if not acknowledged |",
+        "|---|---|---|---|---|",
+    ]
+    for env in environments:
+        m = env.config.monitoring
+        pagers = len(m.page_endpoint_parameters)
+        for severity in reversed(Severity):
+            emails = len(m.emails_for(severity))
+            reach = [f"{emails} email address(es)"] if emails else []
+            if severity is Severity.CRITICAL and pagers:
+                reach.append(f"{pagers} pager endpoint(s) (HTTPS)")
+            if severity is Severity.CRITICAL:
+                target = f"{m.acknowledgement_target_minutes} minutes"
+                escalation = (
+                    "the incident tool's escalation policy (next on-call, then the service owner)"
+                    if pagers
+                    else "**no pager configured**: email only, nobody is paged; set "
+                    "`monitoring.page_endpoint_parameters`"
+                )
+            elif severity is Severity.WARNING:
+                target, escalation = "1 business day", "raise to an incident (page on-call) if users are affected"
+            else:
+                target, escalation = "the weekly review", "none (trend, not an incident)"
+            lines.append(
+                f"| {env.config.name} | {severity.value} | {', '.join(reach) or 'the topic only (no email)'} | "
+                f"{target} | {escalation} |"
+            )
+    return lines
 
 
 def _first(environments: Sequence[EnvironmentAlarms], key: str) -> Spec:

@@ -13,7 +13,11 @@ Checks: the web ACL is associated with the stage; PITR on every table; versionin
 encryption on every bucket (the environment's state bucket included); every alarm has actions;
 the usage-plan limits equal the configured ones; the gateway responses are customized; every
 SNS topic is KMS-encrypted; the stage writes access logs and metrics without full request
-logging; every log group is KMS-encrypted. A check whose resource the environment does not create (e.g. WAF
+logging; every log group is KMS-encrypted; the state object is SSE-KMS under the state key (the backend's
+``kms_key_id``); every bucket blocks public access; every protected method has the authorizer and
+``api_key_required`` (what matters in existing-API mode, where the methods are not ours); every authorizer
+caches nothing (result TTL 0: a revoked key stops at once); every usage-plan key value has the derived form
+``agm_<64 hex>`` (never an API key). A check whose resource the environment does not create (e.g. WAF
 switched off) is SKIP with the reason, never PASS.
 
 ``--env`` is required and the caller's account must be the environment's ``account_id`` (STS
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -71,6 +76,14 @@ class Deployment:
     #: response type -> status code (None: API Gateway's own) of every gateway response the front door sets.
     gateway_responses: dict[str, int | None]
     outputs: dict[str, Any] = field(default_factory=dict)
+    #: The state object, its region and the alias of the state key (StateConfig.key/region/kms_key_id).
+    state_key: str = "agenticai/terraform.tfstate"
+    state_region: str = ""
+    state_kms_key_id: str = ""
+    #: The state bucket's access-log bucket (StateConfig.log_bucket).
+    state_log_bucket: str = ""
+    #: (METHOD, path) of every route that is public by design (GET /health); every other method is protected.
+    public_routes: frozenset[tuple[str, str]] = frozenset()
 
     def output(self, *names: str) -> Any:
         for name in names:
@@ -106,6 +119,7 @@ def load_deployment(env: str, outputs: dict[str, Any], region: str | None) -> De
         config = load(env)
     except (UnknownEnvironmentError, EnvironmentConfigError) as error:
         raise UsageError(f"--env: {error}") from None
+    from modules.api.routes import ROUTES
     from modules.front_door.front_door import gateway_responses  # the front door's own table of responses
     from modules.front_door.names import AuthNames
 
@@ -114,6 +128,11 @@ def load_deployment(env: str, outputs: dict[str, Any], region: str | None) -> De
         region=region or config.region,
         name_prefix=config.name_prefix,
         state_bucket=config.state.bucket,
+        state_key=config.state.key,
+        state_region=config.state.region or config.region,
+        state_kms_key_id=config.state.kms_key_id or "",
+        state_log_bucket=config.state.log_bucket,
+        public_routes=frozenset((r.method, r.path) for r in ROUTES if not r.protected),
         waf_enabled=config.waf.enabled,
         usage_plan=config.auth.usage_plan,
         usage_plan_name=AuthNames.for_prefix(config.name_prefix).usage_plan,
@@ -400,6 +419,158 @@ def check_log_group_encryption(aws: Aws, dep: Deployment) -> Iterable[Result]:
         yield Result(name, group["logGroupName"], PASS if key else FAIL, key or "not encrypted with a KMS key")
 
 
+#: The derived usage-plan key value (contract C4). Defined here: modules.functions.keys has no METERING_PATTERN
+#: yet on this branch (wt-auth adds it); the lead may replace this with ``keys.METERING_PATTERN`` at merge.
+METERING_PATTERN = re.compile(r"^agm_[0-9a-f]{64}$")
+
+
+def _key_arn(aws: Aws, key_id: str, region: str) -> str | None:
+    """The key ARN behind a key id, key ARN, alias name or alias ARN; None if KMS does not know it."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return str(aws("kms", region).describe_key(KeyId=key_id)["KeyMetadata"]["Arn"])
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("NotFoundException", "NotFound"):
+            return None
+        raise
+
+
+def check_state_encryption(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    """The state object is SSE-KMS under the state key: what the backend's ``kms_key_id`` names.
+
+    Without ``kms_key_id`` Terraform writes state with AES256 (SSE-S3), whatever the bucket's default.
+    """
+    from botocore.exceptions import ClientError
+
+    name, target = "state encryption", f"{dep.state_bucket}/{dep.state_key}"
+    region = dep.state_region or dep.region
+    try:
+        head = aws("s3", region).head_object(Bucket=dep.state_bucket, Key=dep.state_key)
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ("404", "NoSuchKey", "NoSuchBucket", "403"):
+            raise
+        yield Result(name, target, FAIL, f"no state object ({error.response['Error']['Code']})")
+        return
+    algorithm = head.get("ServerSideEncryption", "none")
+    if algorithm != "aws:kms":
+        yield Result(name, target, FAIL, f"{algorithm}, expected aws:kms under {dep.state_kms_key_id}")
+        return
+    expected = _key_arn(aws, dep.state_kms_key_id, region) if dep.state_kms_key_id else None
+    if expected is None:
+        yield Result(name, target, FAIL, f"the state key {dep.state_kms_key_id or '(none configured)'} does not exist")
+        return
+    used = head.get("SSEKMSKeyId", "")
+    used_arn = _key_arn(aws, used, region) if used else None
+    if used_arn != expected:
+        yield Result(name, target, FAIL, f"aws:kms under {used or 'aws/s3'}, expected {expected}")
+    else:
+        yield Result(name, target, PASS, f"aws:kms under {dep.state_kms_key_id} ({expected})")
+
+
+def _bucket_names(aws: Aws, dep: Deployment) -> list[str]:
+    """The stack's buckets (outputs, else by prefix), and the state bucket and its access-log bucket if they exist."""
+    s3 = aws("s3")
+    existing = [b["Name"] for b in s3.list_buckets().get("Buckets", [])]
+    buckets = _as_list(dep.output("bucket_names", "buckets")) or [b for b in existing if b.startswith(dep.name_prefix)]
+    for extra in (dep.state_bucket, dep.state_log_bucket):
+        if extra and extra in existing and extra not in buckets:
+            buckets.append(extra)
+    return buckets
+
+
+def check_public_access_block(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    """Every bucket blocks public ACLs and policies (all four settings of the bucket's public access block)."""
+    from botocore.exceptions import ClientError
+
+    name = "bucket public access block"
+    buckets = _bucket_names(aws, dep)
+    if not buckets:
+        yield Result(name, "-", FAIL, f"no S3 bucket found for prefix {dep.name_prefix}")
+    for bucket in buckets:
+        try:
+            block = aws("s3").get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "NoSuchPublicAccessBlockConfiguration":
+                raise
+            block = {}
+        settings = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+        off = [setting for setting in settings if block.get(setting) is not True]
+        yield Result(name, bucket, FAIL if off else PASS, f"off: {', '.join(off)}" if off else "all four on")
+
+
+def check_protected_methods(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    """Every method but the public routes and CORS preflights has the authorizer and ``api_key_required``.
+
+    In existing-API mode the methods are not created here: a method added to the API later, without the
+    authorizer, is exactly what this catches.
+    """
+    name = "protected method"
+    api = _rest_api(aws, dep)
+    if api is None:
+        yield Result(name, "-", FAIL, f"no REST API found for prefix {dep.name_prefix}")
+        return
+    apigw = aws("apigateway")
+    authorizers = {a["id"] for a in apigw.get_authorizers(restApiId=api[0]).get("items", [])}
+    resources = _pages(apigw, "get_resources", "items", restApiId=api[0], embed=["methods"])
+    methods = [(verb, r["path"]) for r in resources for verb in sorted(r.get("resourceMethods", {}))]
+    for verb, path in methods:
+        if verb == "OPTIONS" or (verb, path) in dep.public_routes:
+            continue
+        method = apigw.get_method(restApiId=api[0], resourceId=_resource_id(resources, path), httpMethod=verb)
+        problems = []
+        if method.get("authorizationType") != "CUSTOM" or method.get("authorizerId") not in authorizers:
+            problems.append(f"authorization {method.get('authorizationType', 'NONE')}, not the API's authorizer")
+        if not method.get("apiKeyRequired", False):
+            problems.append("api_key_required is off")
+        yield Result(name, f"{verb}:{path}", FAIL if problems else PASS, "; ".join(problems) or "authorizer + API key")
+
+
+def _resource_id(resources: list[dict], path: str) -> str:
+    return next(str(r["id"]) for r in resources if r["path"] == path)
+
+
+def check_authorizer_ttl(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    """Every authorizer caches nothing: a cached Allow would outlive a revoked or rate-limited key."""
+    name = "authorizer result TTL"
+    api = _rest_api(aws, dep)
+    if api is None:
+        yield Result(name, "-", FAIL, f"no REST API found for prefix {dep.name_prefix}")
+        return
+    authorizers = aws("apigateway").get_authorizers(restApiId=api[0]).get("items", [])
+    if not authorizers:
+        yield Result(name, api[0], FAIL, "no authorizer on the API")
+    for authorizer in authorizers:
+        # API Gateway's default is 300 s when the field is absent (CreateAuthorizer, authorizerResultTtlInSeconds).
+        ttl = authorizer.get("authorizerResultTtlInSeconds")
+        ttl = 300 if ttl is None else int(ttl)
+        yield Result(name, authorizer.get("name", authorizer["id"]), PASS if ttl == 0 else FAIL, f"{ttl} s")
+
+
+def check_usage_plan_key_values(aws: Aws, dep: Deployment) -> Iterable[Result]:
+    """Every key of the usage plan holds a derived metering value, never an API key (``agm_`` + 64 hex)."""
+    name = "usage-plan key value"
+    apigw = aws("apigateway")
+    wanted = _as_list(dep.output("usage_plan_ids", "usage_plan_id"))
+    plans = [
+        p
+        for p in _pages(apigw, "get_usage_plans", "items")
+        if (p["id"] in wanted) or (not wanted and p.get("name") == dep.usage_plan_name)
+    ]
+    if not plans:
+        yield Result(name, dep.usage_plan_name, FAIL, "usage plan not found")
+    for plan in plans:
+        keys = _pages(apigw, "get_usage_plan_keys", "items", usagePlanId=plan["id"])
+        if not keys:
+            yield Result(name, plan.get("name", plan["id"]), SKIP, "no key in the usage plan yet")
+        for key in keys:
+            value = key.get("value") or apigw.get_api_key(apiKey=key["id"], includeValue=True).get("value", "")
+            ok = bool(METERING_PATTERN.fullmatch(value))
+            # Never print the value: if it is not derived, it may be a live API key.
+            detail = "derived (agm_<64 hex>)" if ok else "not the derived form agm_<64 hex> (value not shown)"
+            yield Result(name, key.get("name", key["id"]), PASS if ok else FAIL, detail)
+
+
 CHECKS: tuple[Callable[[Aws, Deployment], Iterable[Result]], ...] = (
     check_web_acl,
     check_tables_pitr,
@@ -410,6 +581,11 @@ CHECKS: tuple[Callable[[Aws, Deployment], Iterable[Result]], ...] = (
     check_topic_encryption,
     check_stage_logging,
     check_log_group_encryption,
+    check_state_encryption,
+    check_public_access_block,
+    check_protected_methods,
+    check_authorizer_ttl,
+    check_usage_plan_key_values,
 )
 
 

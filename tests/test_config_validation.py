@@ -9,13 +9,17 @@ import pytest
 
 from environments import EnvironmentConfigError, UnknownEnvironmentError, load
 from environments.config import (
+    PRODUCTION_RULES,
     AlarmThresholds,
     ApiConfig,
     BackupConfig,
     CanaryConfig,
     ConfigError,
+    ConfigErrors,
     EnvironmentConfig,
+    ExecutionLogLevel,
     MonitoringConfig,
+    RuleAction,
     StateConfig,
     Tier,
     UsagePlanConfig,
@@ -285,3 +289,83 @@ def test_rejects_usage_plan_quota_period_hour() -> None:
         r"^auth.usage_plan.quota_period: got 'HOUR'; allowed: one of QuotaPeriod.DAY",
         lambda: UsagePlanConfig(quota_period="HOUR"),
     )
+
+
+# Tier rules (environments/config/tiers.py): one test per production rule, each asserting the rule's name.
+def production(**overrides) -> EnvironmentConfig:
+    values = dict(tier=Tier.PRODUCTION, backups=BackupConfig(deletion_protection=True), waf=WafConfig())
+    return base(**(values | overrides))
+
+
+def test_production_with_every_rule_met_builds() -> None:
+    assert production().tier is Tier.PRODUCTION
+
+
+def test_rejects_production_waf_in_count_mode() -> None:
+    rejects(
+        r"^waf.mode: got <RuleAction.COUNT: 'count'>; allowed: RuleAction.BLOCK when tier is Tier.PRODUCTION "
+        r"\(tier rule 'production-waf-blocks'",
+        lambda: production(waf=WafConfig(mode=RuleAction.COUNT)),
+    )
+
+
+def test_rejects_production_waf_disabled() -> None:
+    rejects(
+        r"^waf.enabled: got False; allowed: True when tier is Tier.PRODUCTION \(tier rule 'production-waf-enabled'",
+        lambda: production(waf=WafConfig(enabled=False)),
+    )
+
+
+def test_rejects_production_alarm_actions_off() -> None:
+    rejects(
+        r"^monitoring.actions_enabled: got False; allowed: True when tier is Tier.PRODUCTION "
+        r"\(tier rule 'production-alarm-actions'",
+        lambda: production(monitoring=MonitoringConfig(alert_emails=("ops@example.com",), actions_enabled=False)),
+    )
+
+
+def test_rejects_production_execution_logging_off() -> None:
+    rejects(
+        r"^api.execution_log_level: got <ExecutionLogLevel.OFF: 'OFF'>; allowed: ExecutionLogLevel.ERROR or "
+        r"ExecutionLogLevel.INFO \(not OFF\) when tier is Tier.PRODUCTION \(tier rule 'production-execution-logging'",
+        lambda: production(api=ApiConfig(execution_log_level=ExecutionLogLevel.OFF)),
+    )
+
+
+def test_rejects_production_without_deletion_protection() -> None:
+    rejects(
+        r"^backups.deletion_protection: got False; allowed: True when tier is Tier.PRODUCTION "
+        r"\(tier rule 'production-deletion-protection'",
+        lambda: production(backups=BackupConfig(deletion_protection=False)),
+    )
+
+
+def test_rejects_production_breaking_several_rules_with_one_line_each() -> None:
+    error = rejects(
+        r"^backups.deletion_protection: got False",
+        lambda: production(waf=WafConfig(enabled=False, mode=RuleAction.COUNT), backups=BackupConfig()),
+    )
+    lines = str(error).splitlines()
+    assert [line.split(":")[0] for line in lines] == ["backups.deletion_protection", "waf.enabled", "waf.mode"]
+    assert all("tier rule 'production-" in line for line in lines)
+
+
+def test_production_rules_name_distinct_fields_that_exist() -> None:
+    config = production()
+    assert len({rule.name for rule in PRODUCTION_RULES}) == len({rule.path for rule in PRODUCTION_RULES})
+    assert all(rule.violation(config) is None for rule in PRODUCTION_RULES)
+
+
+def test_development_tier_accepts_what_production_rejects() -> None:
+    config = base(
+        waf=WafConfig(mode=RuleAction.COUNT, enabled=False), api=ApiConfig(execution_log_level=ExecutionLogLevel.OFF)
+    )
+    assert config.waf.enabled is False
+
+
+def test_environment_error_prefixes_every_line() -> None:
+    error = ConfigErrors((ConfigError("a", 1, "2"), ConfigError("b", 3, "4")))
+    assert str(EnvironmentConfigError("prod", error)).splitlines() == [
+        "environment 'prod': a: got 1; allowed: 2",
+        "environment 'prod': b: got 3; allowed: 4",
+    ]

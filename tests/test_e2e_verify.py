@@ -217,3 +217,149 @@ def test_no_credentials_exits_3(monkeypatch, capsys) -> None:
     assert capsys.readouterr().err == (
         "error: no AWS credentials found (configure a profile, SSO or environment credentials)\n"
     )
+
+
+# --- issue 15: state encryption, public access blocks, protected methods, authorizer TTL, metering key values
+
+
+def test_state_encryption_fails_under_aes256_and_passes_under_the_state_key(emulator, capsys) -> None:
+    """The old backend (``encrypt`` without ``kms_key_id``) wrote AES256 state: FAIL; SSE-KMS under the key: PASS."""
+    from environments import load
+
+    state = load("local").state
+    s3, kms = boto3_client("s3", emulator, REGION), boto3_client("kms", emulator, REGION)
+    s3.create_bucket(Bucket=state.bucket)
+    target = f"{state.bucket}/{state.key}"
+
+    s3.put_object(Bucket=state.bucket, Key=state.key, Body=b"{}", ServerSideEncryption="AES256")
+    verify_deployment.main(["--env", "local"])
+    assert rows(capsys.readouterr().out)[("state encryption", target)] == "FAIL"
+
+    key = kms.create_key()["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName=state.kms_key_id, TargetKeyId=key)
+    other = kms.create_key()["KeyMetadata"]["Arn"]
+    s3.put_object(Bucket=state.bucket, Key=state.key, Body=b"{}", ServerSideEncryption="aws:kms", SSEKMSKeyId=other)
+    verify_deployment.main(["--env", "local"])
+    out = capsys.readouterr().out
+    assert rows(out)[("state encryption", target)] == "FAIL"  # SSE-KMS, but not the state key
+
+    # What Terraform's S3 backend sends with kms_key_id = the alias.
+    s3.put_object(
+        Bucket=state.bucket, Key=state.key, Body=b"{}", ServerSideEncryption="aws:kms", SSEKMSKeyId=state.kms_key_id
+    )
+    verify_deployment.main(["--env", "local"])
+    assert rows(capsys.readouterr().out)[("state encryption", target)] == "PASS"
+
+
+def test_public_access_block_fails_then_passes_on_every_bucket(emulator, capsys) -> None:
+    from environments import load
+
+    s3 = boto3_client("s3", emulator, REGION)
+    bucket = f"{PREFIX}-artifacts"
+    s3.create_bucket(Bucket=bucket)
+    log_bucket = load("local").state.log_bucket  # not under the prefix: found through the config
+    s3.create_bucket(Bucket=log_bucket)
+    verify_deployment.main(["--env", "local"])
+    weak = rows(capsys.readouterr().out)
+    assert weak[("bucket public access block", bucket)] == "FAIL"
+    assert weak[("bucket public access block", log_bucket)] == "FAIL"
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": False,
+        },
+    )
+    verify_deployment.main(["--env", "local"])
+    assert rows(capsys.readouterr().out)[("bucket public access block", bucket)] == "FAIL"  # one of four off
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration=dict.fromkeys(
+            ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
+        ),
+    )
+    verify_deployment.main(["--env", "local"])
+    assert rows(capsys.readouterr().out)[("bucket public access block", bucket)] == "PASS"
+
+
+def _api_with_projects_and_health(apigw) -> tuple[str, str, str]:
+    """A REST API shaped like an existing one: GET /api/projects without any protection, GET /health public."""
+    api = apigw.create_rest_api(name=f"{PREFIX}-api")["id"]
+    root = apigw.get_resources(restApiId=api)["items"][0]["id"]
+    parent = apigw.create_resource(restApiId=api, parentId=root, pathPart="api")["id"]
+    projects = apigw.create_resource(restApiId=api, parentId=parent, pathPart="projects")["id"]
+    health = apigw.create_resource(restApiId=api, parentId=root, pathPart="health")["id"]
+    for resource in (projects, health):
+        apigw.put_method(restApiId=api, resourceId=resource, httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(restApiId=api, resourceId=resource, httpMethod="GET", type="MOCK")
+    apigw.create_stage(restApiId=api, stageName="local", deploymentId=apigw.create_deployment(restApiId=api)["id"])
+    return api, projects, health
+
+
+def _authorizer(apigw, api: str, ttl: int) -> str:
+    function = f"arn:aws:lambda:{REGION}:123456789012:function:{PREFIX}-authorizer"
+    uri = f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function}/invocations"
+    return apigw.create_authorizer(
+        restApiId=api,
+        name=f"{PREFIX}-api-key",
+        type="REQUEST",
+        authorizerUri=uri,
+        identitySource="method.request.header.X-API-Key",
+        authorizerResultTtlInSeconds=ttl,
+    )["id"]
+
+
+def test_protected_methods_and_authorizer_ttl_fail_then_pass(emulator, capsys) -> None:
+    apigw = boto3_client("apigateway", emulator, REGION)
+    api, projects, _health = _api_with_projects_and_health(apigw)
+    verify_deployment.main(["--env", "local"])
+    weak = rows(capsys.readouterr().out)
+    assert weak[("protected method", "GET:/api/projects")] == "FAIL"
+    assert ("protected method", "GET:/health") not in weak  # public by design
+    assert weak[("authorizer result TTL", api)] == "FAIL"  # no authorizer at all
+
+    cached = _authorizer(apigw, api, ttl=300)
+    apigw.delete_method(restApiId=api, resourceId=projects, httpMethod="GET")
+    apigw.put_method(
+        restApiId=api, resourceId=projects, httpMethod="GET", authorizationType="CUSTOM", authorizerId=cached
+    )  # the authorizer, but no API key required
+    verify_deployment.main(["--env", "local"])
+    half = rows(capsys.readouterr().out)
+    assert half[("protected method", "GET:/api/projects")] == "FAIL"
+    assert half[("authorizer result TTL", f"{PREFIX}-api-key")] == "FAIL"
+
+    apigw.delete_authorizer(restApiId=api, authorizerId=cached)
+    fresh = _authorizer(apigw, api, ttl=0)
+    apigw.delete_method(restApiId=api, resourceId=projects, httpMethod="GET")
+    apigw.put_method(
+        restApiId=api,
+        resourceId=projects,
+        httpMethod="GET",
+        authorizationType="CUSTOM",
+        authorizerId=fresh,
+        apiKeyRequired=True,
+    )
+    verify_deployment.main(["--env", "local"])
+    hardened = rows(capsys.readouterr().out)
+    assert hardened[("protected method", "GET:/api/projects")] == "PASS"
+    assert hardened[("authorizer result TTL", f"{PREFIX}-api-key")] == "PASS"
+
+
+def test_usage_plan_key_values_fail_when_raw_and_pass_when_derived(emulator, capsys) -> None:
+    apigw = boto3_client("apigateway", emulator, REGION)
+    plan = apigw.create_usage_plan(name=f"{PREFIX}-default")["id"]
+    raw_value = "ak_" + "Z" * 40  # what manage_keys used to store: the API key itself
+    raw = apigw.create_api_key(name="partner-raw", value=raw_value, enabled=True)["id"]
+    apigw.create_usage_plan_key(usagePlanId=plan, keyId=raw, keyType="API_KEY")
+    verify_deployment.main(["--env", "local"])
+    out = capsys.readouterr().out
+    assert rows(out)[("usage-plan key value", "partner-raw")] == "FAIL"
+    assert raw_value not in out  # a failing value may be a live key: never printed
+
+    apigw.delete_usage_plan_key(usagePlanId=plan, keyId=raw)
+    derived = apigw.create_api_key(name="partner-derived", value="agm_" + "0a" * 32, enabled=True)["id"]
+    apigw.create_usage_plan_key(usagePlanId=plan, keyId=derived, keyType="API_KEY")
+    verify_deployment.main(["--env", "local"])
+    assert rows(capsys.readouterr().out)[("usage-plan key value", "partner-derived")] == "PASS"

@@ -177,6 +177,23 @@ def test_ip_sets_per_list_and_version(full) -> None:
     assert all(s["scope"] == "REGIONAL" for s in sets.values())
 
 
+def test_web_acl_data_protection_redacts_credentials_in_sampled_requests(full) -> None:
+    """Logging's redacted_fields do not reach sampled requests; the web ACL's data protection does."""
+    stack, _ = full
+    acl = stack.resource("aws_wafv2_web_acl")
+    assert acl["data_protection_config"] == {
+        "data_protection": [
+            {
+                "action": "SUBSTITUTION",
+                "field": {"field_type": "SINGLE_HEADER", "field_keys": ["x-api-key", "authorization"]},
+                "exclude_rule_match_details": False,
+                "exclude_rate_based_details": False,
+            }
+        ]
+    }
+    assert acl["visibility_config"]["sampled_requests_enabled"] is True  # samples stay on: they are redacted
+
+
 def test_logs_go_to_a_waf_log_group_with_credentials_redacted(full) -> None:
     stack, _ = full
     group = stack.resource("aws_cloudwatch_log_group", name=f"aws-waf-logs-{PREFIX}")
@@ -323,6 +340,18 @@ def test_apply_to_the_moto_server_round_trips(full, terraform, moto_server, tmp_
     ]
     assert logging["LoggingFilter"]["DefaultBehavior"] == "DROP"
     assert client.get_web_acl_for_resource(ResourceArn=STAGE_ARN)["WebACL"]["Name"] == f"{PREFIX}-waf"
+    # Sampled requests and logs show neither credential header (the emulator keeps the setting: fidelity.py).
+    assert acl["DataProtectionConfig"] == {
+        "DataProtections": [
+            {
+                "Field": {"FieldType": "SINGLE_HEADER", "FieldKeys": ["x-api-key", "authorization"]},
+                "Action": "SUBSTITUTION",  # the provider omits the Exclude* flags at their default, false
+            }
+        ]
+    }
+    # ...and reads back the same: a second plan is empty.
+    plan = terraform.run(directory, "plan", "-detailed-exitcode", "-input=false", "-no-color", env=env, ok_codes=(0, 2))
+    assert plan.returncode == 0, plan.stdout[-2000:]
 
 
 # ----------------------------------------------------------------------------- the environment stacks

@@ -16,11 +16,12 @@ from environments.config.api import (
 )
 from environments.config.auth import AuthConfig, QuotaPeriod, UsagePlanConfig
 from environments.config.backups import BackupConfig
-from environments.config.base import ConfigError, ConfigModel
+from environments.config.base import ConfigError, ConfigErrors, ConfigModel
 from environments.config.canary import CanaryConfig
 from environments.config.environment import EnvironmentConfig, StateConfig, Tier
 from environments.config.extensions import ExtraAlarm, ExtraWidget, MetricQuery
 from environments.config.monitoring import AlarmThresholds, BurnRateWindow, MonitoringConfig, Severity, SloConfig
+from environments.config.tiers import PRODUCTION_RULES, TierRule
 from environments.config.waf import (
     DEFAULT_MANAGED_RULES,
     GeoBlock,
@@ -40,6 +41,7 @@ from environments.config.waf import (
 
 __all__ = [
     "DEFAULT_MANAGED_RULES",
+    "PRODUCTION_RULES",
     "AlarmThresholds",
     "ApiConfig",
     "AuthConfig",
@@ -47,6 +49,7 @@ __all__ = [
     "BurnRateWindow",
     "CanaryConfig",
     "ConfigError",
+    "ConfigErrors",
     "ConfigModel",
     "EnvironmentConfig",
     "ExecutionLogLevel",
@@ -76,6 +79,7 @@ __all__ = [
     "StateConfig",
     "TextTransformation",
     "Tier",
+    "TierRule",
     "UsagePlanConfig",
     "WafConfig",
     "WafLogFilter",

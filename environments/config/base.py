@@ -37,6 +37,19 @@ class ConfigError(ValueError):
         super().__init__(f"{field}: got {value!r}; allowed: {allowed}")
 
 
+class ConfigErrors(ConfigError):
+    """Several invalid values found together (e.g. tier rules): one ``<field>: got ...`` line each.
+
+    ``field``, ``value`` and ``allowed`` are the first error's, so code that reads one error still works.
+    """
+
+    def __init__(self, errors: tuple[ConfigError, ...]) -> None:
+        self.errors = errors
+        first = errors[0]
+        self.field, self.value, self.allowed = first.field, first.value, first.allowed
+        ValueError.__init__(self, "\n".join(str(error) for error in errors))
+
+
 @functools.cache
 def aws_regions() -> tuple[str, ...]:
     """The commercial AWS regions (partition ``aws``), from the endpoint data botocore ships."""
@@ -169,7 +182,14 @@ def config_error(error: ValidationError, *, prefix: str = "", model: type[BaseMo
     """
     # A misspelt field also makes the real one "missing": report the misspelling, and a missing field last.
     first = min(error.errors(include_url=False), key=lambda e: _ERROR_ORDER.get(e["type"], 1))
-    if isinstance(raised := first.get("ctx", {}).get("error"), ConfigError):
+    if isinstance(raised := first.get("ctx", {}).get("error"), ConfigErrors):
+        return ConfigErrors(
+            tuple(
+                ConfigError(".".join(filter(None, [prefix, e.field])).replace(".[", "["), e.value, e.allowed)
+                for e in raised.errors
+            )
+        )
+    if isinstance(raised, ConfigError):
         path = ".".join(filter(None, [prefix, raised.field])).replace(".[", "[")
         return ConfigError(path, raised.value, raised.allowed)
     path, info, loc = prefix, None, first["loc"]

@@ -23,6 +23,7 @@ from environments.config.base import (
 )
 from environments.config.canary import CanaryConfig
 from environments.config.monitoring import MonitoringConfig
+from environments.config.tiers import check_production
 from environments.config.waf import WafConfig
 
 
@@ -36,6 +37,11 @@ class Tier(enum.Enum):
 
 
 _KEY = r"[A-Za-z0-9!_.*'()-]([A-Za-z0-9!_.*'()/-]{0,1022}[A-Za-z0-9!_.*'()-])?"
+
+
+#: A KMS alias name (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html); alias/aws/ is
+#: reserved for AWS-managed keys.
+_KMS_ALIAS = r"alias/[a-zA-Z0-9/_-]{1,250}"
 
 
 class StateConfig(ConfigModel):
@@ -54,6 +60,48 @@ class StateConfig(ConfigModel):
     """A lock table for Terraform older than 1.10. Default: none; S3-native locking (``use_lockfile``) is on."""
     noncurrent_version_retention_days: int = Field(90, ge=1, le=3650)
     """How long superseded state versions are kept for roll-back. Default: 90 days."""
+    kms_key_id: (
+        Annotated[
+            str,
+            Pattern(
+                _KMS_ALIAS,
+                "a KMS alias name 'alias/...' (letters, digits, '/', '_', '-'), not under the reserved 'alias/aws/'",
+            ),
+        ]
+        | None
+    ) = None
+    """The alias of the state's customer-managed key: the bootstrap stack creates the key under this alias, and
+    the S3 backend sends it (``kms_key_id``) with every state and lock write, so state is SSE-KMS under that key
+    rather than the AES256 Terraform sends with ``encrypt`` alone. An alias, because the backend block is
+    written before the key exists (Terraform's S3 backend accepts key ids, key ARNs and aliases). Default:
+    ``alias/<name_prefix>-tfstate``."""
+
+    access_log_bucket: BucketName | None = None
+    """The bucket that receives the state bucket's S3 server access logs (created by the bootstrap stack, SSE-S3,
+    versioned, TLS-only, deletes denied). Default: ``<bucket>-logs``."""
+    access_log_retention_days: int = Field(365, ge=1, le=3650)
+    """How long access logs are kept (a lifecycle expiration; deletes by anyone else are denied). Default: 365."""
+
+    @field_validator("kms_key_id")
+    @classmethod
+    def _not_an_aws_alias(cls, alias: str | None) -> str | None:
+        if alias is not None and alias.startswith("alias/aws/"):
+            raise ConfigError("kms_key_id", alias, "an alias outside 'alias/aws/' (reserved for AWS-managed keys)")
+        return alias
+
+    @model_validator(mode="after")
+    def _log_bucket(self) -> StateConfig:
+        if self.access_log_bucket is None and len(self.log_bucket) > 63:
+            allowed = f"a bucket name (the default {self.log_bucket!r} is over 63 characters)"
+            raise ConfigError("access_log_bucket", None, allowed)
+        if self.log_bucket == self.bucket:
+            raise ConfigError("access_log_bucket", self.access_log_bucket, "a bucket other than the state bucket")
+        return self
+
+    @property
+    def log_bucket(self) -> str:
+        """The access-log bucket's name: ``access_log_bucket`` or ``<bucket>-logs``."""
+        return self.access_log_bucket or f"{self.bucket}-logs"
 
 
 class EnvironmentConfig(ConfigModel):
@@ -96,20 +144,16 @@ class EnvironmentConfig(ConfigModel):
     @classmethod
     def _state_in_own_region(cls, state: StateConfig, info: ValidationInfo) -> StateConfig:
         if state.region is None and "region" in info.data:
-            return state.replace(region=info.data["region"])
+            state = state.replace(region=info.data["region"])
+        if state.kms_key_id is None and "name_prefix" in info.data:
+            state = state.replace(kms_key_id=f"alias/{info.data['name_prefix']}-tfstate")
         return state
 
     @model_validator(mode="after")
     def _production_rules(self) -> EnvironmentConfig:
-        """What a production tier needs, in one place."""
-        if self.tier is not Tier.PRODUCTION:
-            return self
-        if not self.monitoring.alert_emails:
-            allowed = "at least one address when tier is Tier.PRODUCTION"
-            raise ConfigError("monitoring.alert_emails", self.monitoring.alert_emails, allowed)
-        if not self.backups.deletion_protection:
-            allowed = "True when tier is Tier.PRODUCTION"
-            raise ConfigError("backups.deletion_protection", self.backups.deletion_protection, allowed)
+        """What a production tier needs: the rows of ``environments.config.tiers.PRODUCTION_RULES``."""
+        if self.tier is Tier.PRODUCTION:
+            check_production(self)
         return self
 
     @property

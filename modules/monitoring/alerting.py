@@ -8,15 +8,26 @@ only. Messages are CloudWatch's (or Budgets') standard JSON; nothing here reform
 The topics are encrypted with a customer-managed KMS key (rotation on). An AWS-managed
 ``alias/aws/sns`` key would not work: its key policy cannot be changed, and CloudWatch alarms,
 AWS Budgets and Cost Anomaly Detection can only publish to an encrypted topic when the key
-policy lets their service principals use the key. The topic policies let the same services
-publish, restricted to this account (``aws:SourceAccount``, confused-deputy protection).
+policy lets their service principals use the key
+(https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+The key policy and the topic policies let exactly those services use the key and publish, only on behalf of
+this account (``aws:SourceAccount``, confused-deputy protection:
+https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+
+Administration (Subscribe, SetTopicAttributes, DeleteTopic...) has no statement in the topic policy at all:
+within one account, an identity-based policy that allows an action is enough
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html), so the account's
+administrators keep it through their IAM policies, and nobody else gets it. SNS's default topic policy, which
+this replaces, granted those actions to *every* principal of the account (``AWS:SourceOwner``). Every topic
+denies requests without TLS (``aws:SecureTransport`` false:
+https://docs.aws.amazon.com/sns/latest/dg/sns-security-best-practices.html#enforce-encryption-data-in-transit).
 """
 
 from __future__ import annotations
 
 import re
 
-from cdktf import TerraformProvider
+from cdktf import Precondition, TerraformProvider, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
@@ -24,6 +35,7 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
+from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
@@ -36,8 +48,8 @@ from modules.monitoring.alarm_factory import AlarmTopics
 
 #: Services that publish alerts to these topics.
 PUBLISHERS: tuple[str, ...] = ("cloudwatch.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com")
-#: What the owning account may do on its topics (SNS's default topic policy, made explicit).
-OWNER_TOPIC_ACTIONS: tuple[str, ...] = (
+#: Every topic action a resource policy can name (SNS's default topic policy lists these): all denied without TLS.
+TOPIC_ACTIONS: tuple[str, ...] = (
     "SNS:GetTopicAttributes",
     "SNS:SetTopicAttributes",
     "SNS:AddPermission",
@@ -88,6 +100,11 @@ class AlertTopics(Construct):
                         principals=[
                             DataAwsIamPolicyDocumentStatementPrincipals(type="Service", identifiers=list(PUBLISHERS))
                         ],
+                        condition=[
+                            DataAwsIamPolicyDocumentStatementCondition(
+                                test="StringEquals", variable="aws:SourceAccount", values=[account]
+                            )
+                        ],
                     ),
                 ),
             ),
@@ -112,6 +129,8 @@ class AlertTopics(Construct):
                 policy=self._topic_policy(severity, topic, account, provider).json,
                 provider=provider,
             )
+            if severity is Severity.CRITICAL and purpose == "alerts":
+                self.subscriptions += self._pager_subscriptions(config, topic)
             for email in config.emails_for(severity):
                 self.subscriptions.append(
                     SnsTopicSubscription(
@@ -125,6 +144,39 @@ class AlertTopics(Construct):
                 )
         self.alarm_topics = AlarmTopics({s: t.arn for s, t in self.topics.items()})
 
+    def _pager_subscriptions(self, config: MonitoringConfig, topic: SnsTopic) -> list[SnsTopicSubscription]:
+        """An HTTPS subscription per ``page_endpoint_parameters`` entry: an incident tool's SNS integration URL.
+
+        The URL is read from SSM at apply (it carries the tool's integration key, so never from git or the
+        synthesized JSON) and must be https://: SNS delivers to HTTPS endpoints with retries and the tool
+        confirms the subscription itself (https://docs.aws.amazon.com/sns/latest/dg/sns-http-https-endpoint-as-subscriber.html).
+        Budget alerts (purpose ``cost``) stay email-only: an overrun is not a 15-minute emergency.
+        """
+        subscriptions = []
+        for index, name in enumerate(config.page_endpoint_parameters):
+            parameter = DataAwsSsmParameter(self, f"pager-{index}-parameter", name=name, with_decryption=True)
+            subscriptions.append(
+                SnsTopicSubscription(
+                    self,
+                    f"pager-{index}",
+                    topic_arn=topic.arn,
+                    protocol="https",
+                    endpoint=parameter.value,
+                    # The tool confirms the subscription itself; Terraform waits until it has.
+                    endpoint_auto_confirms=True,
+                    lifecycle=TerraformResourceLifecycle(
+                        precondition=[
+                            Precondition(
+                                condition=f'${{startswith(nonsensitive({_expression(parameter)}), "https://")}}',
+                                error_message=f"SSM parameter {name} (monitoring.page_endpoint_parameters) must "
+                                "hold an https:// URL: SNS pages an incident tool over HTTPS only.",
+                            )
+                        ]
+                    ),
+                )
+            )
+        return subscriptions
+
     def _topic_policy(
         self, severity: Severity, topic: SnsTopic, account: str, provider: TerraformProvider | None
     ) -> DataAwsIamPolicyDocument:
@@ -134,13 +186,14 @@ class AlertTopics(Construct):
             provider=provider,
             statement=[
                 DataAwsIamPolicyDocumentStatement(
-                    sid="AccountOwnsTopic",
-                    actions=list(OWNER_TOPIC_ACTIONS),
+                    sid="DenyInsecureTransport",
+                    effect="Deny",
+                    actions=list(TOPIC_ACTIONS),
                     resources=[topic.arn],
-                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="AWS", identifiers=["*"])],
+                    principals=[DataAwsIamPolicyDocumentStatementPrincipals(type="*", identifiers=["*"])],
                     condition=[
                         DataAwsIamPolicyDocumentStatementCondition(
-                            test="StringEquals", variable="AWS:SourceOwner", values=[account]
+                            test="Bool", variable="aws:SecureTransport", values=["false"]
                         )
                     ],
                 ),
@@ -159,6 +212,11 @@ class AlertTopics(Construct):
                 ),
             ],
         )
+
+
+def _expression(parameter: DataAwsSsmParameter) -> str:
+    """``data.aws_ssm_parameter.<name>.value`` for a Terraform expression (a condition, not an attribute)."""
+    return f"data.aws_ssm_parameter.{parameter.friendly_unique_id}.value"
 
 
 def _slug(email: str) -> str:

@@ -45,10 +45,11 @@ class MotoServer:
 
     # Hooks for variants (a patched launcher, TLS): what to run, with which environment, how to connect.
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+        # moto.server with the fidelity patches (scripts/emulator/fidelity.py).
+        return [sys.executable, "-m", "scripts.emulator.fidelity", "-H", "127.0.0.1", "-p", str(self.port)]
 
     def process_env(self) -> dict[str, str]:
-        return {**os.environ, **TEST_CREDENTIALS}
+        return {**os.environ, **TEST_CREDENTIALS, "PYTHONPATH": str(ROOT)}
 
     def ssl_context(self) -> ssl.SSLContext | None:
         return None

@@ -20,7 +20,11 @@ So the e2e emulator is served over HTTPS (a throw-away self-signed certificate, 
 ``AWS_CA_BUNDLE`` by the provider, the S3 backend and boto3), and before moto evaluates a bucket
 policy, statements conditioned on ``aws:SecureTransport`` are resolved against the transport: this
 server only speaks TLS, so ``aws:SecureTransport`` is ``true`` and the TLS-only Deny does not apply,
-exactly as on AWS. Every other statement goes to moto unchanged.
+exactly as on AWS. The state bucket's Denies conditioned on the request's encryption headers
+(``StringNotEquals`` on ``s3:x-amz-server-side-encryption`` and ``...-aws-kms-key-id``, see
+``modules.data.state``) are resolved the same way, against the headers of the PutObject being authorized: a
+state write under the state key passes, an AES256 one is refused, as on AWS. Every other statement goes to
+moto unchanged.
 
     python -m scripts.emulator.tls -H 127.0.0.1 -p PORT -c CERT -k KEY
 """
@@ -32,6 +36,7 @@ import ipaddress
 import json
 import ssl
 import sys
+import threading
 from pathlib import Path
 
 from scripts.emulator.moto_server import MotoServer
@@ -40,18 +45,32 @@ from scripts.emulator.moto_server import MotoServer
 REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
 
 
+#: Condition keys resolved from a PutObject's headers (absent header: the key is absent from the context).
+SSE_HEADERS = {
+    "s3:x-amz-server-side-encryption": "x-amz-server-side-encryption",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id": "x-amz-server-side-encryption-aws-kms-key-id",
+}
+_REQUEST = threading.local()
+
+
 def _condition_holds(condition: dict, context: dict[str, str]) -> bool | None:
-    """True/False for a condition made only of Bool tests on keys in ``context``; None otherwise."""
-    if set(condition) != {"Bool"}:
+    """True/False for a condition made of Bool tests on keys in ``context`` or StringNotEquals tests on the
+    encryption keys; None (left to moto) otherwise."""
+    if not condition or not set(condition) <= {"Bool", "StringNotEquals"}:
         return None
-    tests = condition["Bool"]
-    if not set(tests) <= set(context):
-        return None
-    for key, expected in tests.items():
+    holds = True
+    for key, expected in condition.get("Bool", {}).items():
+        if key not in context:
+            return None
         values = expected if isinstance(expected, list) else [expected]
-        if context[key].lower() not in {str(v).lower() for v in values}:
-            return False
-    return True
+        holds &= context[key].lower() in {str(v).lower() for v in values}
+    for key, expected in condition.get("StringNotEquals", {}).items():
+        if key not in SSE_HEADERS:
+            return None
+        values = expected if isinstance(expected, list) else [expected]
+        # IAM: a negated operator on a key the request does not carry matches.
+        holds &= context.get(key) not in {str(v) for v in values}
+    return holds
 
 
 def resolve_transport_conditions(policy: dict, context: dict[str, str] = REQUEST_CONTEXT) -> dict:
@@ -76,13 +95,30 @@ def patch_moto() -> None:
     def get_permission(self, action: str, resource: str):
         if self.policy is None:
             return PermissionResult.NEUTRAL
-        policy = resolve_transport_conditions(json.loads(self.policy.decode()))
+        headers = getattr(_REQUEST, "headers", None) or {}
+        context = dict(REQUEST_CONTEXT)
+        if action == "s3:PutObject":
+            context |= {key: headers[header] for key, header in SSE_HEADERS.items() if header in headers}
+        policy = resolve_transport_conditions(json.loads(self.policy.decode()), context)
         if not policy["Statement"]:
             return PermissionResult.NEUTRAL
         return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
 
     # Monkey-patching the emulator (setattr: mypy rightly refuses plain assignment to a method).
     setattr(FakeBucket, "get_permission", get_permission)  # noqa: B010
+
+    from moto.s3.responses import S3Response
+
+    key_response = S3Response._key_response
+
+    def _key_response(self, request, full_url: str):  # the request's headers, for get_permission
+        _REQUEST.headers = request.headers
+        try:
+            return key_response(self, request, full_url)
+        finally:
+            _REQUEST.headers = None
+
+    setattr(S3Response, "_key_response", _key_response)  # noqa: B010
 
     from moto.sqs.models import Queue
 
@@ -182,6 +218,9 @@ class TlsMotoServer(MotoServer):
 
 
 if __name__ == "__main__":
+    from scripts.emulator import fidelity
+
+    fidelity.apply()  # what the plain MotoServer launcher applies too
     patch_moto()
     from moto.server import main
 
