@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -42,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from modules.functions.keys import METERING_PATTERN  # noqa: E402
 from scripts import cli  # noqa: E402
 
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
@@ -317,7 +317,7 @@ def check_usage_plan(aws: Aws, dep: Deployment) -> Iterable[Result]:
     want = {
         "rate": float(expected.rate_limit_per_second),
         "burst": int(expected.burst_limit),
-        # No quota configured (the default since issue 12): the plan must have none.
+        # No quota configured (the default: the per-key hourly limit is the authorizer's): the plan must have none.
         "quota": int(expected.quota_limit or 0),
         "period": expected.quota_period.value if expected.quota_limit else "",
     }
@@ -419,9 +419,6 @@ def check_log_group_encryption(aws: Aws, dep: Deployment) -> Iterable[Result]:
         yield Result(name, group["logGroupName"], PASS if key else FAIL, key or "not encrypted with a KMS key")
 
 
-#: The derived usage-plan key value (contract C4). Defined here: modules.functions.keys has no METERING_PATTERN
-#: yet on this branch (wt-auth adds it); the lead may replace this with ``keys.METERING_PATTERN`` at merge.
-METERING_PATTERN = re.compile(r"^agm_[0-9a-f]{64}$")
 
 
 def _key_arn(aws: Aws, key_id: str, region: str) -> str | None:
