@@ -49,7 +49,23 @@ def _provider(
         alias=alias,
         allowed_account_ids=[config.account_id],
         default_tags=[{"tags": config.default_tags}],
+        assume_role=_assume_role(config),
     )
+
+
+def _assume_role(config: EnvironmentConfig) -> list[dict[str, str]] | None:
+    """The provider's ``assume_role`` block from ``config.assume_role`` (docs/PIPELINE.md, multi-account).
+
+    Every provider of every stack gets it, the billing alias included; ``allowed_account_ids`` stays as the
+    safety net. https://registry.terraform.io/providers/hashicorp/aws/5.100.0/docs#assume_role
+    """
+    if config.assume_role is None:
+        return None
+    role = config.assume_role
+    block = {"role_arn": role.role_arn, "session_name": role.session_name}
+    if role.external_id is not None:
+        block["external_id"] = role.external_id
+    return [block]
 
 
 class AgenticAiStack(TerraformStack):
