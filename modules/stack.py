@@ -6,7 +6,7 @@ import functools
 from pathlib import Path
 
 from cdktf import LocalBackend, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_aws.provider import AwsProvider
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole
 from constructs import Construct
 
 from environments.config import EnvironmentConfig
@@ -53,7 +53,7 @@ def _provider(
     )
 
 
-def _assume_role(config: EnvironmentConfig) -> list[dict[str, str]] | None:
+def _assume_role(config: EnvironmentConfig) -> list[AwsProviderAssumeRole] | None:
     """The provider's ``assume_role`` block from ``config.assume_role`` (docs/PIPELINE.md, multi-account).
 
     Every provider of every stack gets it, the billing alias included; ``allowed_account_ids`` stays as the
@@ -62,10 +62,7 @@ def _assume_role(config: EnvironmentConfig) -> list[dict[str, str]] | None:
     if config.assume_role is None:
         return None
     role = config.assume_role
-    block = {"role_arn": role.role_arn, "session_name": role.session_name}
-    if role.external_id is not None:
-        block["external_id"] = role.external_id
-    return [block]
+    return [AwsProviderAssumeRole(role_arn=role.role_arn, session_name=role.session_name, external_id=role.external_id)]
 
 
 class AgenticAiStack(TerraformStack):

@@ -233,17 +233,17 @@ def apply_subjects(config: EnvironmentConfig) -> list[str]:
 
 def trust_policy(provider_arn: str, subjects: list[str]) -> dict[str, Any]:
     """AssumeRoleWithWebIdentity from GitHub's OIDC provider, audience and subject pinned."""
+    condition: dict[str, dict[str, Any]] = {"StringEquals": {f"{OIDC_HOST}:aud": OIDC_AUDIENCE}}
+    # StringLike only when a subject has a wildcard (the pull-request number); one operator block per test.
     test = "StringLike" if any("*" in s for s in subjects) else "StringEquals"
+    condition.setdefault(test, {})[f"{OIDC_HOST}:sub"] = subjects
     return _document(
         {
             "Sid": "GitHubOidc",
             "Effect": "Allow",
             "Principal": {"Federated": provider_arn},
             "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {
-                "StringEquals": {f"{OIDC_HOST}:aud": OIDC_AUDIENCE},
-                test: {f"{OIDC_HOST}:sub": subjects},
-            },
+            "Condition": condition,
         }
     )
 
