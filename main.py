@@ -58,9 +58,7 @@ def stack_names(env: str) -> tuple[str, str]:
 def build_app(configs, outdir: Path):
     """Build the cdktf App with one environment stack and one bootstrap stack per config."""
     runtime.prepare()  # the project's Node.js and the lazy provider, before cdktf loads
-    from cdktf import App
-
-    from cdktf import Aspects
+    from cdktf import App, Aspects
 
     from modules.ci import CiRolesStack, PermissionsBoundary, ci_stack_name, policies
     from modules.stack import AgenticAiStack, BootstrapStack

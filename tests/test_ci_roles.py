@@ -57,7 +57,8 @@ def test_plan_role_has_no_data_plane_reads(env: str) -> None:
     # S3 GetObject only on the state object and deployment packages; denied everywhere else.
     state_object = f"arn:aws:s3:::{config.state.bucket}/{config.state.key}"
     read = by_sid(document, "StateRead")
-    assert read["Action"] == ["s3:GetObject"] and read["Resource"][0] == state_object
+    assert read["Action"] == ["s3:GetObject"]
+    assert read["Resource"][0] == state_object
     assert by_sid(document, "NoObjectReadsOutsideStateAndPackages")["NotResource"] == read["Resource"]
     # API key values are denied (apigateway:GET on /apikeys/*).
     assert "arn:aws:apigateway:*::/apikeys/*" in by_sid(document, "NoApiKeyValues")["Resource"]
@@ -68,7 +69,9 @@ def test_plan_role_has_no_data_plane_reads(env: str) -> None:
     assert writes == {"s3:PutObject", "s3:DeleteObject", "kms:Decrypt", "kms:GenerateDataKey"}
     # KMS only through S3 on the state bucket.
     key = by_sid(document, "StateKeyThroughS3Only")
-    assert key["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"][0] == f"arn:aws:s3:::{config.state.bucket}"
+    assert (
+        key["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"][0] == f"arn:aws:s3:::{config.state.bucket}"
+    )
 
 
 def test_data_plane_check_catches_a_data_read() -> None:
@@ -99,7 +102,8 @@ def test_boundary_forces_itself_on_every_role_and_protects_the_ci_identity(env: 
         "Resource": "*",
     }
     protect = by_sid(document, "CiIdentityIsReadOnly")
-    assert protect["Effect"] == "Deny" and protect["NotAction"] == ["iam:Get*", "iam:List*"]
+    assert protect["Effect"] == "Deny"
+    assert protect["NotAction"] == ["iam:Get*", "iam:List*"]
     # Its own role, the plan role and the boundary policy all match the protected patterns.
     own = [
         f"arn:aws:iam::{config.account_id}:role/{names.apply_role}",
@@ -133,7 +137,9 @@ def test_trust_is_pinned_to_repository_environment_and_workflow(env: str) -> Non
             assert sub.startswith(f"repo:{repo}:environment:{github_env}:job_workflow_ref:{repo}/.github/workflows/")
             assert re.search(r"\.yml@refs/(heads/main|pull/\*/merge)$", sub)
     apply_subs = policies.apply_subjects(config)
-    assert apply_subs == [f"repo:{repo}:environment:{env}:job_workflow_ref:{repo}/.github/workflows/apply.yml@refs/heads/main"]
+    assert apply_subs == [
+        f"repo:{repo}:environment:{env}:job_workflow_ref:{repo}/.github/workflows/apply.yml@refs/heads/main"
+    ]
     # Pull requests may only plan a development tier.
     pr = [s for s in policies.plan_subjects(config) if "refs/pull/" in s]
     assert bool(pr) == (config.tier.value == "development")
@@ -148,7 +154,8 @@ def test_trust_names_workflows_that_exist() -> None:
 def test_ci_config_rejects_bad_values_in_one_line() -> None:
     with pytest.raises(ConfigError) as error:
         AssumeRoleConfig(role_arn="arn:aws:iam::12:role/x")
-    assert "assume_role.role_arn" in str(error.value) and "arn:aws:iam::12:role/x" in str(error.value)
+    assert "assume_role.role_arn" in str(error.value)
+    assert "arn:aws:iam::12:role/x" in str(error.value)
     with pytest.raises(ConfigError):
         CiConfig(github_owner="example-org", github_repository="bad repo")
 
@@ -169,7 +176,8 @@ def test_ci_stacks_hold_the_roles(stacks: dict[str, Synthesized]) -> None:
         boundary = stack.resource("aws_iam_policy", name=names.boundary)
         assert json.loads(boundary["policy"]) == policies.boundary_policy(config)
         backend = stack.document["terraform"]["backend"]["s3"]
-        assert backend["bucket"] == config.state.bucket and backend["key"] == "ci/terraform.tfstate"
+        assert backend["bucket"] == config.state.bucket
+        assert backend["key"] == "ci/terraform.tfstate"
     assert not any(name.startswith("ci-local") for name in stacks)
 
 
@@ -192,7 +200,9 @@ def test_every_role_of_an_environment_stack_carries_the_boundary(stacks: dict[st
         assert {r.get("permissions_boundary") for r in roles} == {policies.names(load(env)).boundary_arn}
 
 
-def test_every_stack_requires_terraform_1_10_and_carries_the_lock_file(synth_dir: Path, stacks: dict[str, Synthesized]) -> None:
+def test_every_stack_requires_terraform_1_10_and_carries_the_lock_file(
+    synth_dir: Path, stacks: dict[str, Synthesized]
+) -> None:
     lock = (Path(main.__file__).parent / ".terraform.lock.hcl").read_text()
     for name, stack in stacks.items():
         assert stack.document["terraform"]["required_version"] == ">= 1.10", name
@@ -225,7 +235,9 @@ def test_assume_role_reaches_every_provider_including_billing(tmp_path: Path) ->
 # --- moto ------------------------------------------------------------------------------------------------------
 
 
-def test_ci_stack_applies_on_moto_and_replans_clean(synth_dir: Path, terraform: Any, moto_server: Any, tmp_path: Path) -> None:
+def test_ci_stack_applies_on_moto_and_replans_clean(
+    synth_dir: Path, terraform: Any, moto_server: Any, tmp_path: Path
+) -> None:
     from scripts.e2e import prepare_offline_plan
 
     moto_server.reset()
@@ -239,7 +251,8 @@ def test_ci_stack_applies_on_moto_and_replans_clean(synth_dir: Path, terraform: 
         shown = json.loads(terraform.run(stack, "show", "-json", name, env=env).stdout)
         hashes.append(plan_summary.summarize(shown, "dev"))
     assert hashes[0]["changes_sha256"] == hashes[1]["changes_sha256"]
-    assert hashes[0]["totals"]["add"] == 6 and hashes[0]["per_type"]["aws_iam_role"]["add"] == 2
+    assert hashes[0]["totals"]["add"] == 6
+    assert hashes[0]["per_type"]["aws_iam_role"]["add"] == 2
     terraform.run(stack, "apply", "-input=false", "-no-color", "reviewed.plan", env=env)
     replan = terraform.run(stack, "plan", "-detailed-exitcode", "-input=false", "-no-color", env=env, ok_codes=(0,))
     assert "No changes." in replan.stdout

@@ -36,7 +36,9 @@ def steps_running(job: dict[str, Any]) -> str:
 
 
 def all_jobs() -> list[tuple[str, str, dict[str, Any]]]:
-    return [(p.name, name, job) for p in sorted(WORKFLOWS.glob("*.yml")) for name, job in workflow(p.name)["jobs"].items()]
+    return [
+        (p.name, name, job) for p in sorted(WORKFLOWS.glob("*.yml")) for name, job in workflow(p.name)["jobs"].items()
+    ]
 
 
 def uses_lines(path: Path) -> list[str]:
@@ -117,7 +119,8 @@ def test_no_binary_plan_is_uploaded(path: Path) -> None:
         for step in job.get("steps", []):
             if step.get("uses", "").startswith("actions/upload-artifact@"):
                 uploaded = step["with"]["path"]
-                assert "tfplan" not in uploaded and ".plan" not in uploaded, f"{path.name}:{name}"
+                assert "tfplan" not in uploaded, f"{path.name}:{name}"
+                assert ".plan" not in uploaded, f"{path.name}:{name}"
                 for item in filter(None, (p.strip() for p in uploaded.splitlines())):
                     assert item.endswith((".txt", ".json")), f"{path.name}:{name} uploads {item}"
                 assert step["with"]["retention-days"] <= 14
@@ -134,16 +137,21 @@ def test_plan_is_redacted_summarized_and_fingerprinted() -> None:
     assert job["environment"] == "${{ inputs.env }}-plan"
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
     runs = steps_running(job)
-    assert "scripts/plan_summary.py" in runs and '--markdown "$GITHUB_STEP_SUMMARY"' in runs
-    assert "--text" in runs and "--json" in runs
-    assert plan["on"]["workflow_call"]["outputs"]["changes_sha256"]["value"] == "${{ jobs.plan.outputs.changes_sha256 }}"
+    assert "scripts/plan_summary.py" in runs
+    assert '--markdown "$GITHUB_STEP_SUMMARY"' in runs
+    assert "--text" in runs
+    assert "--json" in runs
+    assert (
+        plan["on"]["workflow_call"]["outputs"]["changes_sha256"]["value"] == "${{ jobs.plan.outputs.changes_sha256 }}"
+    )
     role = next(s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@"))
     assert role["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
 
 
 def test_pull_requests_plan_dev_only_and_forks_get_a_notice() -> None:
     pr = workflow("pull-request.yml")
-    assert "pull_request" in pr["on"] and "pull_request_target" not in pr["on"]
+    assert "pull_request" in pr["on"]
+    assert "pull_request_target" not in pr["on"]
     assert pr["permissions"] == {"contents": "read"}
     jobs = pr["jobs"]
     gates = steps_running(jobs["test"])
@@ -153,7 +161,8 @@ def test_pull_requests_plan_dev_only_and_forks_get_a_notice() -> None:
     assert planned == {"dev"}
     assert not any(j.get("uses") == "./.github/workflows/apply.yml" for j in jobs.values())
     same_repo = "github.event.pull_request.head.repo.full_name == github.repository"
-    assert jobs["plan-dev"]["if"] == same_repo and jobs["plan-dev"]["needs"] == "test"
+    assert jobs["plan-dev"]["if"] == same_repo
+    assert jobs["plan-dev"]["needs"] == "test"
     notice = jobs["fork-notice"]
     assert notice["if"] == same_repo.replace("==", "!=")
     assert notice["permissions"] == {}
@@ -167,9 +176,11 @@ def test_main_plans_then_waits_for_approval_then_applies_exactly_the_reviewed_pl
     previous = "test"
     for env in DEPLOYED:
         plan, apply = jobs[f"plan-{env}"], jobs[f"apply-{env}"]
-        assert plan["uses"] == "./.github/workflows/plan.yml" and plan["needs"] == previous
+        assert plan["uses"] == "./.github/workflows/plan.yml"
+        assert plan["needs"] == previous
         assert plan["with"] == {"env": env, "region": load(env).region}
-        assert apply["uses"] == "./.github/workflows/apply.yml" and apply["needs"] == f"plan-{env}"
+        assert apply["uses"] == "./.github/workflows/apply.yml"
+        assert apply["needs"] == f"plan-{env}"
         assert apply["with"] == {
             "env": env,
             "region": load(env).region,
@@ -192,9 +203,12 @@ def test_main_plans_then_waits_for_approval_then_applies_exactly_the_reviewed_pl
 
 def test_prod_runs_only_in_protected_environments() -> None:
     """Every job that touches prod does so in a GitHub environment (prod, prod-plan) with its protection rules."""
-    for file, name, job in all_jobs():
+    for _file, _name, job in all_jobs():
         reusable = job.get("uses", "")
-        if reusable in ("./.github/workflows/plan.yml", "./.github/workflows/apply.yml") and job["with"]["env"] == "prod":
+        if (
+            reusable in ("./.github/workflows/plan.yml", "./.github/workflows/apply.yml")
+            and job["with"]["env"] == "prod"
+        ):
             called = workflow(Path(reusable).name)["jobs"]
             assert all("environment" in j and "${{ inputs.env }}" in j["environment"] for j in called.values())
     drift = workflow("drift.yml")["jobs"]["drift"]
@@ -220,7 +234,8 @@ def test_drift_is_detected_nightly_per_environment_with_the_plan_role_and_report
     assert role["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
     runs = steps_running(job)
     assert "-detailed-exitcode" in runs
-    assert "gh issue comment" in runs and "gh issue create" in runs  # one issue per environment, updated
+    assert "gh issue comment" in runs
+    assert "gh issue create" in runs
     steps = {s.get("name"): s for s in job["steps"]}
     assert steps["Fail the run on drift"]["if"] == "steps.plan.outputs.exitcode == '2'"
     assert "exit 1" in steps["Fail the run on drift"]["run"]

@@ -209,7 +209,9 @@ def _document(*statements: dict[str, Any]) -> dict[str, Any]:
 
 def _subject(repository: str, environment: str, workflow: str, ref: str) -> str:
     # The sub claim with the repository's customisation include_claim_keys = [repo, context, job_workflow_ref].
-    return f"repo:{repository}:environment:{environment}:job_workflow_ref:{repository}/.github/workflows/{workflow}@{ref}"
+    return (
+        f"repo:{repository}:environment:{environment}:job_workflow_ref:{repository}/.github/workflows/{workflow}@{ref}"
+    )
 
 
 def plan_subjects(config: EnvironmentConfig) -> list[str]:
@@ -293,7 +295,11 @@ def plan_policy(config: EnvironmentConfig) -> dict[str, Any]:
             "Sid": "NoApiKeyValues",
             "Effect": "Deny",
             "Action": ["apigateway:GET"],
-            "Resource": ["arn:aws:apigateway:*::/apikeys", "arn:aws:apigateway:*::/apikeys/*", "arn:aws:apigateway:*::/usageplans/*/keys*"],
+            "Resource": [
+                "arn:aws:apigateway:*::/apikeys",
+                "arn:aws:apigateway:*::/apikeys/*",
+                "arn:aws:apigateway:*::/usageplans/*/keys*",
+            ],
         },
         {
             "Sid": "NoDecryptOutsideState",
