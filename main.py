@@ -32,8 +32,11 @@ from modules.core import runtime
 _KEPT_WORKING_FILES = (".terraform",)
 #: The committed provider lock file (docs/PIPELINE.md, supply chain), copied into every stack directory.
 LOCK_FILE = Path(__file__).resolve().parent / ".terraform.lock.hcl"
-#: S3-native state locking (``use_lockfile``) needs Terraform 1.10 or later.
+#: S3-native state locking (``use_lockfile``) needs Terraform 1.10 or later. Written as ``versions.tf`` next to
+#: ``cdk.tf.json`` (Terraform merges every ``terraform`` block of a directory): checkov's Terraform-JSON parser
+#: cannot read a string attribute of the ``terraform`` block and would skip the whole stack unscanned.
 REQUIRED_TERRAFORM = ">= 1.10"
+VERSIONS_FILE = "versions.tf"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -66,13 +69,12 @@ def build_app(configs, outdir: Path):
     app = App(outdir=str(outdir), stack_traces=False)
     for config in configs:
         env_stack, bootstrap_stack = stack_names(config.name)
-        stacks = [AgenticAiStack(app, env_stack, config=config), BootstrapStack(app, bootstrap_stack, config=config)]
+        environment = AgenticAiStack(app, env_stack, config=config)
+        BootstrapStack(app, bootstrap_stack, config=config)
         if config.ci is not None:
             # Every role the CI apply role creates must carry its boundary (modules/ci/policies.py).
-            Aspects.of(stacks[0]).add(PermissionsBoundary(policies.names(config).boundary_arn))
-            stacks.append(CiRolesStack(app, ci_stack_name(config.name), config=config))
-        for stack in stacks:
-            stack.add_override("terraform.required_version", REQUIRED_TERRAFORM)
+            Aspects.of(environment).add(PermissionsBoundary(policies.names(config).boundary_arn))
+            CiRolesStack(app, ci_stack_name(config.name), config=config)
     return app
 
 
@@ -91,7 +93,7 @@ def synth(envs: Sequence[str], outdir: Path) -> list[str]:
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.synth-", dir=outdir.parent))
     try:
         build_app(configs, staging).synth()
-        _copy_lock_file(staging)
+        _add_terraform_files(staging)
         _keep_other_stacks(outdir, staging)
         _keep_working_files(outdir, staging)
         _swap(staging, outdir)
@@ -100,10 +102,13 @@ def synth(envs: Sequence[str], outdir: Path) -> list[str]:
     return [name for config in configs for name in all_stack_names(config)]
 
 
-def _copy_lock_file(new: Path) -> None:
-    """The committed provider hashes in every freshly synthesized stack (``terraform init`` checks them)."""
+def _add_terraform_files(new: Path) -> None:
+    """In every freshly synthesized stack: the committed provider hashes (``terraform init`` checks them) and
+    the required Terraform version."""
+    versions = f'terraform {{\n  required_version = "{REQUIRED_TERRAFORM}"\n}}\n'
     for stack_dir in (new / "stacks").iterdir() if (new / "stacks").is_dir() else ():
         shutil.copyfile(LOCK_FILE, stack_dir / LOCK_FILE.name)
+        (stack_dir / VERSIONS_FILE).write_text(versions)
 
 
 def _keep_other_stacks(old: Path, new: Path) -> None:

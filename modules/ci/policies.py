@@ -136,7 +136,6 @@ APPLY_SERVICES = (
     "ce",
     "cloudwatch",
     "dynamodb",
-    "iam",
     "kms",
     "lambda",
     "logs",
@@ -148,6 +147,40 @@ APPLY_SERVICES = (
     "tag",
     "wafv2",
     "xray",
+)
+
+#: IAM actions the apply role needs for the stack's roles and policies: no users, groups or account settings.
+APPLY_IAM_ACTIONS = (
+    "iam:AttachRolePolicy",
+    "iam:CreatePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:CreateRole",
+    "iam:CreateServiceLinkedRole",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:DeleteRole",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:GetOpenIDConnectProvider",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+    "iam:ListPolicyVersions",
+    "iam:ListRolePolicies",
+    "iam:ListRoleTags",
+    "iam:PassRole",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:TagPolicy",
+    "iam:TagRole",
+    "iam:UntagPolicy",
+    "iam:UntagRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
 )
 
 #: IAM writes that set or change a role's permissions: only allowed with the boundary attached.
@@ -316,6 +349,7 @@ def boundary_policy(config: EnvironmentConfig) -> dict[str, Any]:
     ci = names(config)
     return _document(
         {"Sid": "Services", "Effect": "Allow", "Action": [f"{s}:*" for s in APPLY_SERVICES], "Resource": "*"},
+        {"Sid": "StackRolesAndPolicies", "Effect": "Allow", "Action": list(APPLY_IAM_ACTIONS), "Resource": "*"},
         {"Sid": "CallerIdentity", "Effect": "Allow", "Action": ["sts:GetCallerIdentity"], "Resource": "*"},
         {
             "Sid": "RolesCarryTheBoundary",
