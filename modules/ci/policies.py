@@ -289,9 +289,14 @@ def _state(config: EnvironmentConfig) -> tuple[str, str, str]:
     return bucket_arn, f"{bucket_arn}/{state.key}", state.region or config.region
 
 
+def _buckets(config: EnvironmentConfig) -> list[str]:
+    """The environment stack's own buckets (the artifacts bucket and the canary's prefixed one)."""
+    return [f"arn:aws:s3:::{config.name_prefix}-artifacts", f"arn:aws:s3:::{config.name_prefix}-canary-*"]
+
+
 def _artifact_objects(config: EnvironmentConfig) -> list[str]:
     """Deployment packages (Lambda and canary zips) the refresh of ``aws_s3_object`` heads: code, not data."""
-    return [f"arn:aws:s3:::{config.name_prefix}-artifacts/*", f"arn:aws:s3:::{config.name_prefix}-canary-*/*"]
+    return [f"{bucket}/*" for bucket in _buckets(config)]
 
 
 def plan_policy(config: EnvironmentConfig) -> dict[str, Any]:
@@ -299,8 +304,20 @@ def plan_policy(config: EnvironmentConfig) -> dict[str, Any]:
     readable_objects = [state_arn, *_artifact_objects(config)]
     return _document(
         {"Sid": "ControlPlaneRead", "Effect": "Allow", "Action": list(CONTROL_PLANE_READ), "Resource": "*"},
-        {"Sid": "StateList", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": [bucket_arn]},
+        # HeadBucket (every aws_s3_bucket refresh) needs s3:ListBucket; it lists keys, never contents.
+        {
+            "Sid": "BucketList",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": [bucket_arn, *_buckets(config)],
+        },
         {"Sid": "StateRead", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": readable_objects},
+        {
+            "Sid": "PackageTags",
+            "Effect": "Allow",
+            "Action": ["s3:GetObjectTagging"],
+            "Resource": _artifact_objects(config),
+        },
         {
             "Sid": "LockObjectWrite",
             "Effect": "Allow",
