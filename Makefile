@@ -55,6 +55,8 @@ lint: $(STAMP) ## ruff, mypy, and the GitHub workflows against their schema
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-actions .github/actions/*/action.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 
 e2e: $(STAMP) ## bootstrap -> S3 state -> plan -> apply -> re-plan -> verify -> destroy on a moto server
 	$(PY) scripts/e2e.py
@@ -82,10 +84,10 @@ cost: synth ## Estimated monthly cost of every environment's hardening; fails ov
 bench: $(STAMP) ## Synth speed and memory versus the stock provider import
 	$(PY) scripts/bench.py
 
-plan: $(STAMP) ## terraform plan for ENV (after `terraform init` of its S3 backend)
+plan: $(STAMP) ## terraform plan for ENV (init checks the committed provider lock file)
 	$(PY) scripts/placeholders.py --gate --env $(ENV)
 	$(PY) main.py --env $(ENV) --outdir $(OUT)
-	$(TERRAFORM) -chdir=$(STACK_DIR) init -input=false
+	$(TERRAFORM) -chdir=$(STACK_DIR) init -input=false -lockfile=readonly
 	$(TERRAFORM) -chdir=$(STACK_DIR) plan -input=false -out=$(ENV).tfplan
 
 .PHONY: docs placeholders

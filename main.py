@@ -5,7 +5,9 @@
     python main.py --env dev --env prod # a subset; other stacks in cdktf.out/ are kept
 
 Each environment gives two stacks: ``<env>`` (the hardened API, S3 state) and
-``bootstrap-<env>`` (its state bucket, local state). Output goes to
+``bootstrap-<env>`` (its state bucket, local state), plus ``ci-<env>`` (its CI roles, S3 state) when the
+environment has ``ci`` settings (docs/PIPELINE.md). Every stack directory gets a copy of the committed
+provider lock file ``.terraform.lock.hcl``. Output goes to
 ``$CDKTF_OUTDIR`` (set by ``cdktf synth``) or ``cdktf.out/``. The synth writes
 to a temporary directory and swaps it in only when every stack succeeded, so a
 failure leaves the previous output exactly as it was.
@@ -27,7 +29,14 @@ from environments import ENVIRONMENTS, EnvironmentConfigError, UnknownEnvironmen
 from modules.core import runtime
 
 #: Terraform working files that survive a re-synth, so `terraform init` need not be rerun.
-_KEPT_WORKING_FILES = (".terraform", ".terraform.lock.hcl")
+_KEPT_WORKING_FILES = (".terraform",)
+#: The committed provider lock file (docs/PIPELINE.md, supply chain), copied into every stack directory.
+LOCK_FILE = Path(__file__).resolve().parent / ".terraform.lock.hcl"
+#: S3-native state locking (``use_lockfile``) needs Terraform 1.10 or later. Written as ``versions.tf`` next to
+#: ``cdk.tf.json`` (Terraform merges every ``terraform`` block of a directory): checkov's Terraform-JSON parser
+#: cannot read a string attribute of the ``terraform`` block and would skip the whole stack unscanned.
+REQUIRED_TERRAFORM = ">= 1.10"
+VERSIONS_FILE = "versions.tf"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -52,16 +61,28 @@ def stack_names(env: str) -> tuple[str, str]:
 def build_app(configs, outdir: Path):
     """Build the cdktf App with one environment stack and one bootstrap stack per config."""
     runtime.prepare()  # the project's Node.js and the lazy provider, before cdktf loads
-    from cdktf import App
+    from cdktf import App, Aspects
 
+    from modules.ci import CiRolesStack, PermissionsBoundary, ci_stack_name, policies
     from modules.stack import AgenticAiStack, BootstrapStack
 
     app = App(outdir=str(outdir), stack_traces=False)
     for config in configs:
         env_stack, bootstrap_stack = stack_names(config.name)
-        AgenticAiStack(app, env_stack, config=config)
+        environment = AgenticAiStack(app, env_stack, config=config)
         BootstrapStack(app, bootstrap_stack, config=config)
+        if config.ci is not None:
+            # Every role the CI apply role creates must carry its boundary (modules/ci/policies.py).
+            Aspects.of(environment).add(PermissionsBoundary(policies.names(config).boundary_arn))
+            CiRolesStack(app, ci_stack_name(config.name), config=config)
     return app
+
+
+def all_stack_names(config) -> list[str]:
+    """Every stack synthesized for one environment config."""
+    from modules.ci import ci_stack_name
+
+    return [*stack_names(config.name), *([ci_stack_name(config.name)] if config.ci is not None else [])]
 
 
 def synth(envs: Sequence[str], outdir: Path) -> list[str]:
@@ -72,12 +93,22 @@ def synth(envs: Sequence[str], outdir: Path) -> list[str]:
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.synth-", dir=outdir.parent))
     try:
         build_app(configs, staging).synth()
+        _add_terraform_files(staging)
         _keep_other_stacks(outdir, staging)
         _keep_working_files(outdir, staging)
         _swap(staging, outdir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return [name for config in configs for name in stack_names(config.name)]
+    return [name for config in configs for name in all_stack_names(config)]
+
+
+def _add_terraform_files(new: Path) -> None:
+    """In every freshly synthesized stack: the committed provider hashes (``terraform init`` checks them) and
+    the required Terraform version."""
+    versions = f'terraform {{\n  required_version = "{REQUIRED_TERRAFORM}"\n}}\n'
+    for stack_dir in (new / "stacks").iterdir() if (new / "stacks").is_dir() else ():
+        shutil.copyfile(LOCK_FILE, stack_dir / LOCK_FILE.name)
+        (stack_dir / VERSIONS_FILE).write_text(versions)
 
 
 def _keep_other_stacks(old: Path, new: Path) -> None:

@@ -4,6 +4,7 @@ from environments.config import (
     AlarmThresholds,
     AuthConfig,
     CanaryConfig,
+    CiConfig,
     EnvironmentConfig,
     MonitoringConfig,
     RuleAction,
@@ -22,6 +23,7 @@ CONFIG = EnvironmentConfig(
     tags={"CostCenter": "agenticai-dev"},
     log_retention_days=14,
     state=StateConfig(bucket="agenticai-tfstate-111111111111-dev"),
+    ci=CiConfig(github_owner="example-org", github_repository="agenticai"),
     monitoring=MonitoringConfig(
         alert_emails=("agenticai-dev-alerts@example.com",),
         # The hardening has a fixed monthly cost (WAF, alarms, keys, secrets): `make cost` shows it.

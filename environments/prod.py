@@ -4,6 +4,7 @@ from environments.config import (
     ApiConfig,
     AuthConfig,
     BackupConfig,
+    CiConfig,
     EnvironmentConfig,
     MonitoringConfig,
     RuleAction,
@@ -22,6 +23,7 @@ CONFIG = EnvironmentConfig(
     tags={"CostCenter": "agenticai-prod", "DataClassification": "confidential"},
     log_retention_days=90,
     state=StateConfig(bucket="agenticai-tfstate-333333333333-prod"),
+    ci=CiConfig(github_owner="example-org", github_repository="agenticai"),
     monitoring=MonitoringConfig(
         alert_emails=("agenticai-oncall@example.com",),
         monthly_budget_usd=50.0,

@@ -2,6 +2,7 @@
 
 from environments.config import (
     CanaryConfig,
+    CiConfig,
     EnvironmentConfig,
     MonitoringConfig,
     RuleAction,
@@ -19,6 +20,7 @@ CONFIG = EnvironmentConfig(
     tags={"CostCenter": "agenticai-staging"},
     log_retention_days=30,
     state=StateConfig(bucket="agenticai-tfstate-222222222222-staging"),
+    ci=CiConfig(github_owner="example-org", github_repository="agenticai"),
     monitoring=MonitoringConfig(
         alert_emails=("agenticai-staging-alerts@example.com",),
         # The hardening has a fixed monthly cost (WAF, alarms, keys, secrets): `make cost` shows it.

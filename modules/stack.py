@@ -6,7 +6,7 @@ import functools
 from pathlib import Path
 
 from cdktf import LocalBackend, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_aws.provider import AwsProvider
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole
 from constructs import Construct
 
 from environments.config import EnvironmentConfig
@@ -49,7 +49,20 @@ def _provider(
         alias=alias,
         allowed_account_ids=[config.account_id],
         default_tags=[{"tags": config.default_tags}],
+        assume_role=_assume_role(config),
     )
+
+
+def _assume_role(config: EnvironmentConfig) -> list[AwsProviderAssumeRole] | None:
+    """The provider's ``assume_role`` block from ``config.assume_role`` (docs/PIPELINE.md, multi-account).
+
+    Every provider of every stack gets it, the billing alias included; ``allowed_account_ids`` stays as the
+    safety net. https://registry.terraform.io/providers/hashicorp/aws/5.100.0/docs#assume_role
+    """
+    if config.assume_role is None:
+        return None
+    role = config.assume_role
+    return [AwsProviderAssumeRole(role_arn=role.role_arn, session_name=role.session_name, external_id=role.external_id)]
 
 
 class AgenticAiStack(TerraformStack):

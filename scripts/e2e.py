@@ -95,7 +95,7 @@ def prepare_offline_plan(stack_dir: Path, target: Path, *, account_id: str = EMU
       never touch another; the emulator has exactly one account, 123456789012. The override lives
       only in this temporary copy.
     """
-    shutil.copytree(stack_dir, target, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl"))
+    shutil.copytree(stack_dir, target, ignore=shutil.ignore_patterns(".terraform"))
     document = json.loads((target / "cdk.tf.json").read_text())
     (target / "backend_override.tf.json").write_text(
         json.dumps({"terraform": {"backend": {"local": {"path": str(target / "terraform.tfstate")}}}}, indent=2)

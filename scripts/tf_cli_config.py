@@ -61,7 +61,8 @@ def write_cli_config(directory: Path, mirror: Path) -> Path:
         '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n'
         "}\n"
         f'plugin_cache_dir = "{cache}"\n'
-        # No lock file is committed for generated stacks, so let the cache serve them anyway.
+        # Stacks carry the committed .terraform.lock.hcl; scratch directories (tests) have none, and the
+        # cache may still serve them instead of copying the provider.
         "plugin_cache_may_break_dependency_lock_file = true\n"
     )
     return config

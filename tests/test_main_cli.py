@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import main
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -71,13 +73,14 @@ def test_subset_synth_keeps_the_other_stacks(tmp_path: Path) -> None:
     dev_before = (outdir / "stacks" / "dev" / "cdk.tf.json").read_bytes()
     result = run_main("--env", "prod", "--outdir", str(outdir))
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (outdir / "stacks").iterdir()) == ["bootstrap-dev", "bootstrap-prod", "dev", "prod"]
+    expected = ["bootstrap-dev", "bootstrap-prod", "ci-dev", "ci-prod", "dev", "prod"]
+    assert sorted(p.name for p in (outdir / "stacks").iterdir()) == expected
     assert (outdir / "stacks" / "dev" / "cdk.tf.json").read_bytes() == dev_before
     manifest = json.loads((outdir / "manifest.json").read_text())
-    assert sorted(manifest["stacks"]) == ["bootstrap-dev", "bootstrap-prod", "dev", "prod"]
+    assert sorted(manifest["stacks"]) == expected
 
 
-def test_resynth_keeps_terraform_working_files(tmp_path: Path) -> None:
+def test_resynth_keeps_terraform_working_files_and_restores_the_committed_lock_file(tmp_path: Path) -> None:
     outdir = tmp_path / "cdktf.out"
     assert run_main("--env", "local", "--outdir", str(outdir)).returncode == 0
     working = outdir / "stacks" / "local" / ".terraform"
@@ -86,7 +89,8 @@ def test_resynth_keeps_terraform_working_files(tmp_path: Path) -> None:
     (outdir / "stacks" / "local" / ".terraform.lock.hcl").write_text("# lock")
     assert run_main("--env", "local", "--outdir", str(outdir)).returncode == 0
     assert (working / "marker").read_text() == "init results"
-    assert (outdir / "stacks" / "local" / ".terraform.lock.hcl").read_text() == "# lock"
+    # The committed provider hashes win over whatever a previous init left (docs/PIPELINE.md).
+    assert (outdir / "stacks" / "local" / ".terraform.lock.hcl").read_bytes() == main.LOCK_FILE.read_bytes()
 
 
 def test_lazy_provider_loading_is_byte_identical_to_the_stock_import(synth_dir: Path, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from environments.config.auth import AuthConfig, QuotaPeriod, UsagePlanConfig
 from environments.config.backups import BackupConfig
 from environments.config.base import ConfigError, ConfigErrors, ConfigModel
 from environments.config.canary import CanaryConfig
+from environments.config.ci import AssumeRoleConfig, CiConfig
 from environments.config.environment import EnvironmentConfig, StateConfig, Tier
 from environments.config.extensions import ExtraAlarm, ExtraWidget, MetricQuery
 from environments.config.monitoring import AlarmThresholds, BurnRateWindow, MonitoringConfig, Severity, SloConfig
@@ -44,10 +45,12 @@ __all__ = [
     "PRODUCTION_RULES",
     "AlarmThresholds",
     "ApiConfig",
+    "AssumeRoleConfig",
     "AuthConfig",
     "BackupConfig",
     "BurnRateWindow",
     "CanaryConfig",
+    "CiConfig",
     "ConfigError",
     "ConfigErrors",
     "ConfigModel",

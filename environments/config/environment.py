@@ -22,6 +22,7 @@ from environments.config.base import (
     Tags,
 )
 from environments.config.canary import CanaryConfig
+from environments.config.ci import AssumeRoleConfig, CiConfig
 from environments.config.monitoring import MonitoringConfig
 from environments.config.tiers import check_production
 from environments.config.waf import WafConfig
@@ -139,6 +140,10 @@ class EnvironmentConfig(ConfigModel):
     """Versioning, lifecycle and deletion protection. Default: see BackupConfig."""
     canary: InstanceOf[CanaryConfig] = CanaryConfig()
     """The Synthetics canary. Default: every 5 minutes."""
+    ci: InstanceOf[CiConfig] | None = None
+    """The GitHub repository allowed to assume the CI roles (stack ``ci-<env>``). Default: none, no CI stack."""
+    assume_role: InstanceOf[AssumeRoleConfig] | None = None
+    """A role every provider of this environment assumes (multi-account). Default: none; ambient credentials."""
 
     @field_validator("state")
     @classmethod
