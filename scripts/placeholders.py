@@ -38,6 +38,8 @@ from environments.config import MonitoringConfig, Tier  # noqa: E402
 _EXAMPLE_ACCOUNT = re.compile(r"(\d)\1{11}|123456789012")
 #: RFC 2606 reserved domains (``example.com``, ``.org``, ``.net``) and the ``.example`` TLD.
 _EXAMPLE_EMAIL = re.compile(r"@(?:[\w-]+\.)*(?:example\.(?:com|org|net)|[\w-]+\.example)$", re.IGNORECASE)
+#: GitHub owners used as examples (``example-org``, ``example``): the CI roles would trust nobody's repository.
+_EXAMPLE_OWNER = re.compile(r"example(?:-[\w-]+)?", re.IGNORECASE)
 _EXAMPLE_ACCOUNT_IN_TEXT = re.compile(r"(?<!\d)(?:(\d)\1{11}|123456789012)(?!\d)")
 
 
@@ -94,6 +96,11 @@ def find(config, *, file: str, source: str = "") -> list[Placeholder]:
                 config.monitoring.runbook_url,
                 "the default guess; set it to where docs/RUNBOOK.md is published",
             )
+        )
+    ci = getattr(config, "ci", None)
+    if ci is not None and _EXAMPLE_OWNER.fullmatch(ci.github_owner):
+        found.append(
+            ("ci.github_owner", ci.github_owner, "an example GitHub owner; the CI roles trust only this repository")
         )
     lines = source.splitlines()
     return [Placeholder(config.name, file, _line_of(lines, value), field, value, why) for field, value, why in found]

@@ -30,6 +30,7 @@ def config(**overrides):
             page_emails=(),
             runbook_url="https://git.acme.io/platform/hardening/blob/main/docs/RUNBOOK.md",
         ),
+        "ci": SimpleNamespace(github_owner="acme-platform"),
     }
     values.update(overrides)
     return SimpleNamespace(**values)
@@ -68,6 +69,15 @@ def test_finds_the_default_runbook_url() -> None:
     found = placeholders.find(config(monitoring=monitoring), file="f.py")
     assert fields(found) == ["monitoring.runbook_url"]
     assert "default guess" in str(found[0])
+
+
+def test_finds_an_example_github_owner() -> None:
+    found = placeholders.find(config(ci=SimpleNamespace(github_owner="example-org")), file="environments/prod.py")
+    assert fields(found) == ["ci.github_owner"]
+
+
+def test_an_environment_without_ci_roles_has_no_owner_to_check() -> None:
+    assert placeholders.find(config(ci=None), file="environments/prod.py") == []
 
 
 def test_the_emulator_tier_is_exempt() -> None:
