@@ -9,6 +9,7 @@ variables at run time, so this stack's JSON is valid for a real account too.
 from environments.config import (
     CanaryConfig,
     EnvironmentConfig,
+    FunctionLoggingConfig,
     MonitoringConfig,
     RuleAction,
     StateConfig,
@@ -34,6 +35,8 @@ CONFIG = EnvironmentConfig(
         composite_alarms_enabled=False,
         budget_enabled=False,
         anomaly_monitor_enabled=False,
+        # moto does not store a function's LoggingConfig: every plan would show a change.
+        function_logging=FunctionLoggingConfig(json_logging_config_enabled=False),
     ),
     waf=WafConfig(mode=RuleAction.BLOCK),
     # moto's Synthetics CreateCanary answers with a malformed response, so the apply would fail.

@@ -6,6 +6,7 @@ from environments.config import (
     BackupConfig,
     CiConfig,
     EnvironmentConfig,
+    FunctionLoggingConfig,
     MonitoringConfig,
     RuleAction,
     StateConfig,
@@ -27,6 +28,8 @@ CONFIG = EnvironmentConfig(
     monitoring=MonitoringConfig(
         alert_emails=("agenticai-oncall@example.com",),
         monthly_budget_usd=50.0,
+        # INFO lines for 1 invocation in 10; WARNING and above always (functions/sampling.py).
+        function_logging=FunctionLoggingConfig(info_sample_rate=0.1),
     ),
     waf=WafConfig(mode=RuleAction.BLOCK),
     backups=BackupConfig(deletion_protection=True),

@@ -90,6 +90,7 @@ class AgenticAiStack(TerraformStack):
             data_key=self.data_key,
             front_door=self._build_front_door,
             deletion_protection=config.backups.table_protection.deletion_protection,
+            function_logging=config.monitoring.function_logging,
         )
         front_door = self._built_front_door()
         #: What every hardening construct wires to (same shape in both modes), including the
@@ -169,6 +170,7 @@ class AgenticAiStack(TerraformStack):
                 reserved_concurrency=config.auth.authorizer_reserved_concurrency,
                 tracing=config.api.tracing,
                 log_retention_days=config.log_retention_days,
+                logging=config.monitoring.function_logging,
             ),
             naming=self.naming,
             data_key=self.data_key,

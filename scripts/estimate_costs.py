@@ -62,6 +62,8 @@ class Line:
     unit: str
     unit_usd: float
     fixed: bool
+    #: For a function log group with INFO sampled: what it would ingest without sampling. Default: none.
+    unsampled_quantity: float | None = None
 
     @property
     def monthly_usd(self) -> float:
@@ -253,12 +255,36 @@ def estimate_lines(documents: Sequence[dict], assumptions: Assumptions) -> list[
     waf_log_gb = (
         assumptions.requests_per_month * assumptions.waf_log_share * assumptions.waf_log_kb_per_request / 1_000_000
     )
+    # Metric filters are free; their metrics are custom metrics, billed only in hours a line matched.
+    filter_metrics = {
+        (f["metric_transformation"]["namespace"], f["metric_transformation"]["name"])
+        for f in each("aws_cloudwatch_log_metric_filter")
+    }
+    if filter_metrics:
+        item = f"Metric-filter metrics ({len(filter_metrics)}, each Cause one more)"
+        lines.append(Line(item, len(filter_metrics), "metrics", p["custom_metric"].usd, fixed=False))
+    sample_rates = {
+        fn["logical_name"].rsplit("/", 1)[0]: float(rate)
+        for fn in each("aws_lambda_function")
+        if (rate := ((fn.get("environment") or {}).get("variables") or {}).get("LOG_SAMPLE_RATE")) is not None
+    }
     for group in each("aws_cloudwatch_log_group"):
         name = group["logical_name"]
         retention = group.get("retention_in_days") or 0
         is_waf_log = _literal(group.get("name"), "").startswith("aws-waf-logs-")
         ingest_gb = waf_log_gb if is_waf_log else assumptions.log_gb_per_group_per_month
-        lines.append(Line(f"Log ingestion {name}", ingest_gb, "GB", p["log_ingestion"].usd, fixed=False))
+        item = f"Log ingestion {name}"
+        rate = sample_rates.get(name.rsplit("/", 1)[0])
+        if rate is not None and rate < 1:
+            # A function's log group with INFO sampled (functions/sampling.py): WARN+ always, INFO at `rate`.
+            before = ingest_gb
+            ingest_gb = before * (
+                assumptions.warn_share_of_function_logs + (1 - assumptions.warn_share_of_function_logs) * rate
+            )
+            item = f"Log ingestion {name} (INFO {rate:.0%})"
+            lines.append(Line(item, ingest_gb, "GB", p["log_ingestion"].usd, fixed=False, unsampled_quantity=before))
+        else:
+            lines.append(Line(item, ingest_gb, "GB", p["log_ingestion"].usd, fixed=False))
         if retention:
             stored = ingest_gb * retention / DAYS_PER_MONTH  # steady state: `retention` days of data kept
             lines.append(Line(f"Log storage {name} ({retention} d)", stored, "GB-month", p["log_storage"].usd, False))
@@ -299,6 +325,15 @@ def render(estimate: Estimate, assumptions: Assumptions) -> str:
         f"Fixed part: ${estimate.fixed_usd:.2f} = {estimate.fixed_share * 100:.1f}% of the "
         f"${estimate.budget_usd:.2f} budget (limit {estimate.max_fixed_share * 100:.0f}%): {verdict}"
     )
+    sampled = [line for line in estimate.lines if line.unsampled_quantity is not None]
+    if sampled:
+        after = sum(line.quantity for line in sampled)
+        before = sum(line.unsampled_quantity or 0 for line in sampled)
+        unit = sampled[0].unit_usd
+        rows.append(
+            f"Function log ingestion with INFO sampled: {after:.2f} GB (${after * unit:.2f}); "
+            f"before sampling: {before:.2f} GB (${before * unit:.2f})."
+        )
     return "\n".join(rows)
 
 

@@ -44,6 +44,7 @@ runtime.prepare()
 from environments import ENVIRONMENTS, EnvironmentConfigError, load  # noqa: E402
 from environments.config import EnvironmentConfig, Severity  # noqa: E402
 from modules.monitoring.alarm_factory import AlarmSpec, CompositeAlarmSpec, MathExpression, duration_text  # noqa: E402
+from modules.monitoring.quiet import quiet_note  # noqa: E402
 
 Spec = AlarmSpec | CompositeAlarmSpec
 
@@ -118,6 +119,7 @@ def render(environments: Sequence[EnvironmentAlarms]) -> str:
         lines.append(f"| [{spec.title}](#{key}) | {spec.severity.value} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("*n/a*: the environment does not create the alarm (a switch in its config, or no such resource).")
+    lines += _quiet_table(keys, environments)
     for key in keys:
         lines += _section(key, environments)
     lines += PROCEDURES
@@ -157,6 +159,28 @@ def _response(environments: Sequence[EnvironmentAlarms]) -> list[str]:
                 f"| {env.config.name} | {severity.value} | {', '.join(reach) or 'the topic only (no email)'} | "
                 f"{target} | {escalation} |"
             )
+    return lines
+
+
+def _quiet_table(keys: Sequence[str], environments: Sequence[EnvironmentAlarms]) -> list[str]:
+    """The quiet-by-design table (modules/monitoring/quiet.py, checked by tests/test_quiet_by_design.py)."""
+    lines = [
+        "",
+        "## Quiet by design",
+        "",
+        "Normal traffic must not page: keyless scans (401s), clients at their limit (429s), a canary run,",
+        "a quiet night (no traffic) and a deploy. What each alarm stays quiet through, and why it cannot",
+        "breach then; `tests/test_quiet_by_design.py` checks the claims against the synthesized stacks.",
+        "",
+        "| Alarm | Severity | Stays quiet during | Why | Missing data |",
+        "|---|---|---|---|---|",
+    ]
+    for key in keys:
+        spec = _first(environments, key)
+        note = quiet_note(key)
+        quiet, why = (note.quiet_during, note.why) if note else ("(environment-defined)", "Review with its owner.")
+        missing = spec.treat_missing_data.value if isinstance(spec, AlarmSpec) else "(its window alarms)"
+        lines.append(f"| [{key}](#{key}) | {spec.severity.value} | {quiet} | {why} | {missing} |")
     return lines
 
 
@@ -268,6 +292,8 @@ PROCEDURES = [
     "   disaster-recovery drill against the recovery target (procedure below).",
     "3. Read the SLO long-window alarms' graphs over 30 days: how much error budget was spent?",
     "4. `make synth && make plan ENV=<env>`: the plan must be empty (no drift).",
+    "5. `python scripts/alarm_drill.py --env <env>`: every alarm set to ALARM must reach its topic, then",
+    "   back to OK; fix any subscription it reports as PendingConfirmation (nobody is paged through it).",
     "",
     "### Key rotation",
     "",

@@ -39,6 +39,7 @@ PRICES = MappingProxyType(
         "secret": Price(0.40, "secret per month", "aws.amazon.com/secrets-manager/pricing"),
         "secret_api_calls": Price(0.05, "10,000 API calls", "aws.amazon.com/secrets-manager/pricing"),
         "kms_key": Price(1.00, "customer-managed key per month", "aws.amazon.com/kms/pricing"),
+        "custom_metric": Price(0.30, "custom metric per month (prorated hourly)", "aws.amazon.com/cloudwatch/pricing"),
         "log_ingestion": Price(0.50, "GB ingested into CloudWatch Logs", "aws.amazon.com/cloudwatch/pricing"),
         "log_storage": Price(0.03, "GB-month stored in CloudWatch Logs", "aws.amazon.com/cloudwatch/pricing"),
     }
@@ -60,12 +61,15 @@ class Assumptions:
     waf_log_share: the fraction of requests WAF logs (BLOCK/COUNT only when the
         logging filter is on). Default: 0.1.
     waf_log_kb_per_request: size of one WAF log record. Default: 1.5 KB.
+    warn_share_of_function_logs: the share of a function's log bytes at WARNING and above (plus
+        Lambda's platform records), which INFO sampling (``LOG_SAMPLE_RATE``) never drops. Default: 0.2.
     """
 
     requests_per_month: int = 1_000_000
     log_gb_per_group_per_month: float = 0.5
     waf_log_share: float = 0.1
     waf_log_kb_per_request: float = 1.5
+    warn_share_of_function_logs: float = 0.2
 
 
 #: The share of an environment's monthly budget the fixed part may take; `make cost` fails above it.

@@ -52,9 +52,9 @@ def test_every_alarm_spec_is_an_alarm_in_the_emulator(applied) -> None:
     alarms = cloudwatch.describe_alarms(AlarmNamePrefix=f"{PREFIX}-", MaxRecords=100)["MetricAlarms"]
     assert {a["AlarmName"] for a in alarms} == {f"{PREFIX}-{s.key}" for s in monitoring.specs}
     by_name = {a["AlarmName"]: a for a in alarms}
-    error_rate = by_name[f"{PREFIX}-lambda-error-rate-projects"]
+    error_rate = by_name[f"{PREFIX}-lambda-error-rate"]
     expression = next(m for m in error_rate["Metrics"] if "Expression" in m)
-    assert expression["Expression"] == "100 * errors / invocations"
+    assert expression["Expression"].startswith("MAX([100 * FILL(errors0, 0) / calls0")
     assert error_rate["Threshold"] == 5
     assert error_rate["TreatMissingData"] == "notBreaching"
     assert error_rate["AlarmActions"] == [f"arn:aws:sns:us-east-1:123456789012:{PREFIX}-alerts-critical"]

@@ -591,10 +591,13 @@ def test_existing_mode_hardens_whatever_roles_it_is_given(other_existing_stack) 
     # No queue: no SQS alarm; every listed function, table and bucket is watched or protected.
     alarms = synth.resources("aws_cloudwatch_metric_alarm")
     assert not [a for a in alarms if a.get("namespace") == "AWS/SQS"]
+    # Lambda alarms read one function each, or several through metric math (issue 13 consolidated them).
+    metrics = [q["metric"] for a in alarms for q in a.get("metric_query") or [] if q.get("metric")] + alarms
     watched = {
-        a["dimensions"]["FunctionName"].split(".")[2].rsplit("_", 1)[0]
-        for a in alarms
-        if a.get("namespace") == "AWS/Lambda" and a["dimensions"]["FunctionName"].startswith("${data.")
+        m["dimensions"]["FunctionName"].split(".")[2].rsplit("_", 1)[0]
+        for m in metrics
+        if m.get("namespace") == "AWS/Lambda"
+        and (m.get("dimensions") or {}).get("FunctionName", "").startswith("${data.")
     }
     assert watched == {"api_orders-function", "api_billing-function"}
     versioned = {r["bucket"].split(".")[2].rsplit("_", 1)[0] for r in synth.resources("aws_s3_bucket_versioning")}

@@ -52,9 +52,67 @@ def test_seed_two_by_two_layout(body) -> None:
     assert positions["Lambda"] == (12, 0, 12, 6)
     assert positions["DynamoDB"] == (0, 6, 12, 6)
     assert positions["SQS"] == (12, 6, 12, 6)
-    assert positions["WAF"] == (0, 12, 12, 6)
-    assert positions["Canary"] == (12, 12, 12, 6)
-    assert positions["Alarms"] == (0, 18, 24, 6)
+    assert positions["API Gateway error rate (%)"] == (0, 12, 12, 6)
+    assert positions["Lambda error rate (%)"] == (12, 12, 12, 6)
+    assert positions["WAF"] == (0, 18, 12, 6)
+    assert positions["Canary"] == (12, 18, 12, 6)
+    assert positions["Authorizer decisions"] == (0, 24, 24, 6)
+    assert positions["Alarms"] == (0, 30, 24, 6)
+
+
+def test_error_rates_are_metric_math_over_the_counts(body) -> None:
+    api = widget(body, "API Gateway error rate (%)")["properties"]["metrics"]
+    expressions = [m[0] for m in api if "expression" in m[0]]
+    assert [e["expression"] for e in expressions] == [
+        "100 * client_errors / requests",
+        "100 * server_errors / requests",
+    ]
+    hidden = {m[-1]["id"]: m[1] for m in api if "expression" not in m[-1]}
+    assert hidden == {"requests": "Count", "client_errors": "4XXError", "server_errors": "5XXError"}
+    assert all(m[-1]["visible"] is False for m in api if "expression" not in m[-1])
+    lam = widget(body, "Lambda error rate (%)")["properties"]["metrics"]
+    assert [m[0]["expression"] for m in lam if "expression" in m[0]] == [
+        "100 * errors0 / calls0",
+        "100 * errors1 / calls1",
+    ]
+    # Handlers only: the authorizer's Errors count its 401s.
+    assert "authorizer errors (%)" not in [m[-1]["label"] for m in lam]
+
+
+def test_every_alarmed_graph_carries_its_threshold(body) -> None:
+    def annotations(title: str) -> dict[str, tuple[float, str]]:
+        found = widget(body, title)["properties"]["annotations"]["horizontal"]
+        return {a["label"]: (a["value"], a.get("yAxis", "left")) for a in found}
+
+    assert annotations("API Gateway") == {
+        "api-5xx alarm": (10, "left"),
+        "api-latency-p95 alarm (ms)": (1000, "right"),
+    }
+    assert annotations("Lambda")["lambda-duration-p99 alarm (ms)"] == (10_000, "right")
+    assert annotations("API Gateway error rate (%)") == {"api-4xx-rate alarm": (10, "left")}
+    assert annotations("Lambda error rate (%)") == {"lambda-error-rate alarm": (5, "left")}
+    assert annotations("SQS")["sqs-oldest-message-age alarm (s)"] == (300, "right")
+    assert annotations("DynamoDB") == {"dynamodb-throttles alarm": (0, "right")}
+    assert annotations("WAF") == {"waf-blocked-spike alarm": (100, "left")}
+    assert annotations("Canary") == {"canary-success alarm (%)": (100, "left")}
+    assert annotations("Authorizer decisions") == {"authorizer-fail-closed alarm": (0, "left")}
+
+
+def test_authorizer_decisions_show_every_outcome_of_the_decision_log(body) -> None:
+    w = widget(body, "Authorizer decisions")
+    names = [m[1] for m in w["properties"]["metrics"]]
+    assert names == [
+        "AuthorizerAllow",
+        "AuthorizerUnauthorized",
+        "AuthorizerDenyMalformedKey",
+        "AuthorizerDenyUnknownKey",
+        "AuthorizerDenyDisabledKey",
+        "AuthorizerDenyExpiredKey",
+        "AuthorizerDenyNoQuota",
+        "AuthorizerRateLimited",
+        "AuthorizerFailClosed",
+    ]
+    assert {m[0] for m in w["properties"]["metrics"]} == {"AgenticAI/agenticai-test"}
 
 
 def test_api_widget_metrics(body) -> None:
@@ -77,7 +135,7 @@ def test_lambda_widget_metrics(body) -> None:
     names = {(name, stat) for name, stat, _ in series(w)}
     assert names == {
         ("Invocations", "Sum"), ("Errors", "Sum"), ("Throttles", "Sum"), ("ConcurrentExecutions", "Maximum"),
-        ("Duration", "p50"), ("Duration", "p95"),
+        ("Duration", "p50"), ("Duration", "p99"),
     }  # fmt: skip
     functions = {m[3] for m in w["properties"]["metrics"]}
     assert functions == {f.function_name for f in REFS.functions}
@@ -113,7 +171,9 @@ def test_alarm_status_widget_lists_notifying_alarms(monitored, body) -> None:
 
 def test_rows_without_waf_or_canary_are_left_out() -> None:
     body = seed_layout(REFS, region=REGION)
-    assert [w.title for w in body.widgets] == ["API Gateway", "Lambda", "DynamoDB", "SQS"]
+    assert [w.title for w in body.widgets] == [
+        "API Gateway", "Lambda", "DynamoDB", "SQS", "API Gateway error rate (%)", "Lambda error rate (%)",
+    ]  # fmt: skip
 
 
 def test_dashboard_uses_only_real_dimension_values(body) -> None:
@@ -224,9 +284,21 @@ def test_extra_widget_is_placed_after_the_built_in_widgets() -> None:
     overview = stack.resource("aws_cloudwatch_dashboard", dashboard_name="agenticai-test-overview")
     widgets = json.loads(overview["dashboard_body"])["widgets"]
     titles = [w["properties"].get("title") for w in widgets]
-    assert titles == ["API Gateway", "Lambda", "DynamoDB", "SQS", "WAF", "Canary", "Alarms", "Checkout"]
+    assert titles == [
+        "API Gateway",
+        "Lambda",
+        "DynamoDB",
+        "SQS",
+        "API Gateway error rate (%)",
+        "Lambda error rate (%)",
+        "WAF",
+        "Canary",
+        "Authorizer decisions",
+        "Alarms",
+        "Checkout",
+    ]
     checkout = widgets[-1]
-    assert (checkout["x"], checkout["y"], checkout["width"], checkout["height"]) == (0, 24, 8, 4)
+    assert (checkout["x"], checkout["y"], checkout["width"], checkout["height"]) == (0, 36, 8, 4)
     assert checkout["properties"]["period"] == 300
     assert checkout["properties"]["region"] == REGION
     assert checkout["properties"]["metrics"] == [
@@ -265,7 +337,7 @@ def test_extra_widget_dimensions_may_name_any_resource() -> None:
 def test_alarms_and_graphs_read_one_metric_definition(monitored) -> None:
     # The catalogue defines Lambda Errors once: the error-rate alarm and the Lambda graph use the same metric.
     _, monitoring = monitored
-    alarm_errors = next(s for s in monitoring.specs if s.key == "lambda-error-rate-projects").metric.metrics[0]
+    alarm_errors = next(s for s in monitoring.specs if s.key == "lambda-error-rate").metric.metrics[0]
     graph_lines = next(w for w in monitoring.dashboard.body.widgets if w.title == "Lambda").metrics
     graph_errors = next(line.metric for line in graph_lines if line.label == "projects errors")
-    assert graph_errors == alarm_errors
+    assert graph_errors.with_id(alarm_errors.id) == alarm_errors

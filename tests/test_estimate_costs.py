@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -191,6 +192,7 @@ def test_price_table_is_dated_and_complete() -> None:
         "kms_key",
         "log_ingestion",
         "log_storage",
+        "custom_metric",
     } <= set(PRICES)
     assert all(price.usd > 0 and price.unit for price in PRICES.values())
 
@@ -212,3 +214,28 @@ def test_json_output(synth_dir: Path, capsys) -> None:
     assert prod["environment"] == "prod"
     assert prod["within_limit"] is True
     assert prod["total_usd"] == round(sum(line["monthly_usd"] for line in prod["lines"]), 2)
+
+
+def test_prod_alarms_cost_less_after_consolidation(synth_dir: Path, capsys) -> None:
+    # Issue 13: $9.20 of alarms (32 metric alarms billed as 62 metrics, 6 composites) before consolidation.
+    code = estimate_costs.main(["--env", "prod", "--stacks-dir", str(synth_dir / "stacks"), "--json"])
+    (prod,) = json.loads(capsys.readouterr().out)["estimates"]
+    assert code == 0
+    alarms = [line for line in prod["lines"] if line["item"].startswith(("Alarms", "Composite alarms"))]
+    # $6.20 today; the queue worker (another change) adds its metrics to the consolidated alarms (~$1.10).
+    assert round(sum(line["monthly_usd"] for line in alarms), 2) <= 7.50
+    composites = next(line for line in alarms if line["item"] == "Composite alarms")
+    assert composites["quantity"] == 2
+
+
+def test_sampled_function_logs_show_before_and_after(synth_dir: Path, capsys) -> None:
+    code = estimate_costs.main(["--env", "prod", "--stacks-dir", str(synth_dir / "stacks")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Log ingestion api/projects-function/logs (INFO 10%)" in out
+    # Each function log group at 0.5 GB: 20 % WARN+ always, 10 % of the other 80 % -> 0.14 GB (28 %).
+    found = re.search(r"Function log ingestion with INFO sampled: ([\d.]+) GB .*; before sampling: ([\d.]+) GB", out)
+    assert found, out
+    after, before = float(found.group(1)), float(found.group(2))
+    assert before >= 1.5  # at least the authorizer and two handlers
+    assert after == pytest.approx(before * 0.28, abs=0.01)

@@ -21,7 +21,14 @@ from environments.config.canary import CanaryConfig
 from environments.config.ci import AssumeRoleConfig, CiConfig
 from environments.config.environment import EnvironmentConfig, StateConfig, Tier
 from environments.config.extensions import ExtraAlarm, ExtraWidget, MetricQuery
-from environments.config.monitoring import AlarmThresholds, BurnRateWindow, MonitoringConfig, Severity, SloConfig
+from environments.config.monitoring import (
+    AlarmThresholds,
+    BurnRateWindow,
+    FunctionLoggingConfig,
+    MonitoringConfig,
+    Severity,
+    SloConfig,
+)
 from environments.config.tiers import PRODUCTION_RULES, TierRule
 from environments.config.waf import (
     DEFAULT_MANAGED_RULES,
@@ -72,6 +79,7 @@ __all__ = [
     "ManagedRuleGroup",
     "ManagedRules",
     "MetricQuery",
+    "FunctionLoggingConfig",
     "MonitoringConfig",
     "QuotaPeriod",
     "RateLimit",

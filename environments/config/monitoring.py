@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Annotated, Any
 
 from pydantic import Field, model_validator
@@ -40,10 +41,49 @@ class AlarmThresholds(ConfigModel):
     """ApproximateAgeOfOldestMessage of a work queue. Default: 300 s."""
     dlq_depth_count: float = Field(0.0, ge=0)
     """Visible messages in a dead-letter queue above which to alarm. Default: 0 (any message)."""
-    authorizer_errors_count: float = Field(0.0, ge=0)
-    """Authorizer Lambda Errors in 5 minutes. Default: 0 (any error locks callers out)."""
+    authorizer_fail_closed_count: float = Field(0.0, ge=0)
+    """Authorizer ``fail_closed`` decisions in 5 minutes (from its decision log; 401s and denies never count).
+    Default: 0 (any fail-closed decision locked a caller out)."""
     waf_blocked_requests_count: float = Field(100.0, ge=0)
     """WAF BlockedRequests in 5 minutes (a spike). Default: 100."""
+
+
+class ApplicationLogLevel(enum.Enum):
+    """Lambda's ``application_log_level`` values (JSON log format only).
+    https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html"""
+
+    TRACE = "TRACE"
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARN = "WARN"
+    ERROR = "ERROR"
+    FATAL = "FATAL"
+
+
+class SystemLogLevel(enum.Enum):
+    """Lambda's ``system_log_level`` values (the runtime's own START/END/REPORT records)."""
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARN = "WARN"
+
+
+class FunctionLoggingConfig(ConfigModel):
+    """How every Lambda function logs: JSON through Lambda's logging configuration, and INFO sampling."""
+
+    config_path = "monitoring.function_logging"
+    application_log_level: ApplicationLogLevel = ApplicationLogLevel.INFO
+    """The lowest level of the functions' own log lines that Lambda keeps. Default: INFO."""
+    system_log_level: SystemLogLevel = SystemLogLevel.INFO
+    """The lowest level of Lambda's platform records kept (REPORT lines are INFO). Default: INFO (keeps the
+    REPORT lines the duration runbook queries)."""
+    json_logging_config_enabled: bool = True
+    """Set Lambda's ``logging_config`` (JSON format and the levels) on every function. Default: on. Off (the
+    emulator): moto does not store a function's LoggingConfig, so every plan would show a change; the functions
+    then log text and ``LOG_SAMPLE_RATE`` still applies."""
+    info_sample_rate: float = Field(1.0, ge=0, le=1)
+    """Share of invocations that log at INFO (``LOG_SAMPLE_RATE``, read by ``functions/sampling.py``); the
+    rest log WARNING and above only. Default: 1.0 (every invocation)."""
 
 
 class BurnRateWindow(ConfigModel):
@@ -154,6 +194,8 @@ class MonitoringConfig(ConfigModel):
     """Alarms on any metric, beside the built-in ones; they reach the dashboard and runbook alike. Default: none."""
     extra_widgets: tuple[InstanceOf[ExtraWidget], ...] = ()
     """Extra dashboard graphs, after the built-in widgets. Default: none."""
+    function_logging: InstanceOf[FunctionLoggingConfig] = FunctionLoggingConfig()
+    """Lambda log format, levels and INFO sampling of every function. Default: JSON, INFO, every invocation."""
 
     @model_validator(mode="after")
     def _unique_extra_alarm_keys(self) -> MonitoringConfig:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from environments.config.api import ApiConfig
+from environments.config.monitoring import FunctionLoggingConfig
 from modules.api.demo import DemoApi
 from modules.api.existing import ExistingApi
 from modules.api.handle import ApiHandle, FrontDoorFactory
@@ -38,11 +39,13 @@ def build_api(
     data_key: DataKey,
     front_door: FrontDoorFactory | None = None,
     deletion_protection: bool = False,
+    function_logging: FunctionLoggingConfig | None = None,
 ) -> ApiHandle:
     """The demo API, or references to ``config.existing`` when set (which encrypts nothing: it creates no data).
 
     front_door: called once with the REST API to build the front door (see :class:`DemoApi`). Default: none.
     deletion_protection: the demo's projects table refuses deletion. Default: off.
+    function_logging: the demo functions' log levels and INFO sample rate. Default: FunctionProps' default.
     """
     if config.existing is not None:
         return ExistingApi(scope, id, config=config.existing, package=package, region=region, front_door=front_door)
@@ -56,4 +59,5 @@ def build_api(
         data_key=data_key,
         front_door=front_door,
         deletion_protection=deletion_protection,
+        function_logging=function_logging,
     )

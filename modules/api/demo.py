@@ -29,6 +29,7 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from constructs import Construct
 
 from environments.config.api import ApiConfig
+from environments.config.monitoring import FunctionLoggingConfig
 from modules.api.account_logging import ApiGatewayAccountLogging
 from modules.api.function import FunctionCode, FunctionProps, PythonFunction, upload_code
 from modules.api.handle import ApiAuthorization, FrontDoorFactory
@@ -43,9 +44,12 @@ from modules.data.queues import deny_insecure_transport
 from modules.data.tables import TableProps, encrypted_table
 
 
-def function_props(config: ApiConfig, *, log_retention_days: int) -> FunctionProps:
+def function_props(
+    config: ApiConfig, *, log_retention_days: int, logging: FunctionLoggingConfig | None = None
+) -> FunctionProps:
     """The demo functions' props: the API config's runtime, memory, timeout, concurrency and tracing."""
     return FunctionProps(
+        logging=logging or FunctionLoggingConfig(),
         runtime=config.runtime,
         memory_mb=config.memory_mb,
         timeout_seconds=config.timeout_seconds,
@@ -95,6 +99,7 @@ class DemoApi(Construct):
         front_door: FrontDoorFactory | None = None,
         deletion_protection: bool = False,
         routes: tuple[Route, ...] = ROUTES,
+        function_logging: FunctionLoggingConfig | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.routes = routes
@@ -104,7 +109,7 @@ class DemoApi(Construct):
 
         self.functions = self._functions(
             naming,
-            function_props(config, log_retention_days=log_retention_days),
+            function_props(config, log_retention_days=log_retention_days, logging=function_logging),
             Backends(table=self.table, queue=self.queue, data_key=data_key, stage_name=config.stage_name),
             data_key,
         )

@@ -15,12 +15,14 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
     LambdaFunctionEnvironment,
+    LambdaFunctionLoggingConfig,
     LambdaFunctionTracingConfig,
 )
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from constructs import Construct
 
 from environments.config.api import LambdaRuntime
+from environments.config.monitoring import FunctionLoggingConfig
 from modules.core.iam import Permission
 from modules.core.kms import DataKey
 from modules.core.packaging import Package
@@ -54,6 +56,8 @@ class FunctionProps:
         Default: none; the function shares the account's unreserved pool.
     tracing: X-Ray active tracing. Default: on.
     log_retention_days: how long the function's log group keeps events. Default: 30 days.
+    logging: JSON log format, application and system log levels, and the INFO sample rate
+        (``LOG_SAMPLE_RATE``, read by ``functions/sampling.py``). Default: INFO, every invocation.
     """
 
     runtime: LambdaRuntime = LambdaRuntime.PYTHON_3_13
@@ -62,6 +66,7 @@ class FunctionProps:
     reserved_concurrency: int | None = None
     tracing: bool = True
     log_retention_days: int = 30
+    logging: FunctionLoggingConfig = FunctionLoggingConfig()
 
     def __post_init__(self) -> None:
         if not isinstance(self.runtime, LambdaRuntime):
@@ -174,7 +179,22 @@ class PythonFunction(Construct):
             timeout=props.timeout_seconds,
             reserved_concurrent_executions=props.reserved_concurrency,
             tracing_config=LambdaFunctionTracingConfig(mode="Active" if props.tracing else "PassThrough"),
-            environment=LambdaFunctionEnvironment(variables=code.environment) if code.environment else None,
+            environment=LambdaFunctionEnvironment(
+                variables={**code.environment, "LOG_SAMPLE_RATE": f"{props.logging.info_sample_rate:g}"}
+            ),
+            # JSON lines: logging `extra` keys become top-level fields that metric filters select
+            # ({ $.decision = "fail_closed" }), and Lambda drops lines below application_log_level.
+            # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html
+            logging_config=(
+                LambdaFunctionLoggingConfig(
+                    log_format="JSON",
+                    application_log_level=props.logging.application_log_level.value,
+                    system_log_level=props.logging.system_log_level.value,
+                    log_group=self.log_group.name,
+                )
+                if props.logging.json_logging_config_enabled
+                else None
+            ),
             kms_key_arn=data_key.arn,
             depends_on=[self.log_group, self.policy],
         )

@@ -271,7 +271,12 @@ class AlarmSpec:
 
 @dataclass(frozen=True)
 class CompositeAlarmSpec:
-    """Alarms when every alarm in ``all_of`` is in ALARM (multi-window burn rate)."""
+    """Alarms when every alarm in ``all_of`` is in ALARM (multi-window burn rate).
+
+    groups: several such sets, any of which fires the composite (``(A AND B) OR (C AND D)``): one
+        composite serves several objectives (issue 13, fewer alarms). ``all_of`` is then every member.
+        Default: none (one group, ``all_of``).
+    """
 
     key: str
     title: str
@@ -279,12 +284,23 @@ class CompositeAlarmSpec:
     severity: Severity
     all_of: tuple[AlarmSpec, ...]
     checks: tuple[str, str, str]
+    groups: tuple[tuple[AlarmSpec, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if _KEY.fullmatch(self.key) is None:
             raise AlarmSpecError(self.key, "key", self.key, "lowercase letters, digits and hyphens")
         if len(self.all_of) < 2:
             raise AlarmSpecError(self.key, "all_of", len(self.all_of), "at least two alarms")
+        if self.groups:
+            flat = tuple(m for group in self.groups for m in group)
+            if flat != self.all_of or any(len(group) < 2 for group in self.groups):
+                allowed = "groups of at least two alarms whose members, in order, are all_of"
+                raise AlarmSpecError(self.key, "groups", tuple(tuple(m.key for m in g) for g in self.groups), allowed)
+
+    @property
+    def rule_groups(self) -> tuple[tuple[AlarmSpec, ...], ...]:
+        """The AND-groups of the rule, OR-ed together."""
+        return self.groups or (self.all_of,)
 
 
 @dataclass(frozen=True)
@@ -399,8 +415,12 @@ class AlarmFactory(Construct):
             if member.key not in self.alarms:
                 raise AlarmSpecError(spec.key, "all_of", member.key, "alarms created by this factory first")
             members.append(member)
-        rule = " AND ".join(f'ALARM("{self.alarm_name(m.key)}")' for m in members)
-        condition = " and ".join(f"{m.condition} over {duration_text(m.window_seconds)}" for m in members)
+        ands = [" AND ".join(f'ALARM("{self.alarm_name(m.key)}")' for m in group) for group in spec.rule_groups]
+        rule = ands[0] if len(ands) == 1 else " OR ".join(f"({a})" for a in ands)
+        condition = " or ".join(
+            " and ".join(f"{m.condition} over {duration_text(m.window_seconds)}" for m in group)
+            for group in spec.rule_groups
+        )
         actions = self._actions(spec, True)
         alarm = CloudwatchCompositeAlarm(
             self,

@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 from environments.config.base import ConfigError
 from environments.config.monitoring import MonitoringConfig, Severity
 from modules.core.refs import FunctionRef, QueueRef, ServiceRefs, TableRef
-from modules.monitoring.alarm_factory import AlarmSpec, ComparisonOperator, MathExpression, TreatMissingData
+from modules.monitoring.alarm_factory import AlarmSpec, ComparisonOperator, MathExpression, Metric, TreatMissingData
+from modules.monitoring.log_metrics import AUTHORIZER_ROLE, LogMetrics
 from modules.monitoring.metrics import (
     ApiGatewayMetrics,
     BillingMetrics,
@@ -49,9 +50,6 @@ if TYPE_CHECKING:
 # WafMetrics and CanaryMetrics are re-exported: the WAF construct and the stack import them from here.
 __all__ = ["CanaryMetrics", "WafMetrics", "billing_alarm", "build_alarm_specs", "extra_alarm_specs", "role_key"]
 
-#: The function role whose errors lock every caller out; alarmed on any error, not on a rate.
-AUTHORIZER_ROLE = "authorizer"
-
 GT = ComparisonOperator.GREATER_THAN
 NO_TRAFFIC = TreatMissingData.NOT_BREACHING
 
@@ -68,17 +66,23 @@ def build_alarm_specs(
     region: str,
     waf: WafMetrics | None = None,
     canary: CanaryMetrics | None = None,
+    log_metrics: LogMetrics | None = None,
 ) -> tuple[AlarmSpec, ...]:
-    """Every regional alarm of one environment (the billing alarm is separate: it lives in us-east-1)."""
+    """Every regional alarm of one environment (the billing alarm is separate: it lives in us-east-1).
+
+    log_metrics: the metric-filter metrics; with an authorizer in ``refs`` they give the fail-closed
+    alarm. Default: none (no authorizer alarm: the authorizer's Lambda Errors count its 401s).
+    """
     t = config.thresholds
     specs: list[AlarmSpec] = [*api_alarms(config, refs)]
-    for function in refs.functions:
-        if function.role == AUTHORIZER_ROLE:
-            specs.append(authorizer_errors(function, t.authorizer_errors_count))
-        else:
-            specs.append(lambda_error_rate(function, t.lambda_error_rate_percent))
-        specs.append(lambda_duration(function, t.lambda_duration_ms))
-        specs.append(lambda_throttles(function, t.lambda_throttles_count))
+    handlers = tuple(f for f in refs.functions if f.role != AUTHORIZER_ROLE)
+    if handlers:
+        specs.append(lambda_error_rate(handlers, t.lambda_error_rate_percent))
+    if refs.functions:
+        specs.append(lambda_duration(refs.functions, t.lambda_duration_ms))
+        specs.append(lambda_throttles(t.lambda_throttles_count))
+    if log_metrics is not None and any(f.role == AUTHORIZER_ROLE for f in refs.functions):
+        specs.append(authorizer_fail_closed(log_metrics, t.authorizer_fail_closed_count))
     specs += [dynamodb_throttles(table, t.dynamodb_throttled_requests_count) for table in refs.tables]
     for queue in refs.queues:
         if queue.is_dead_letter:
@@ -117,7 +121,8 @@ def api_alarms(config: MonitoringConfig, refs: ServiceRefs) -> tuple[AlarmSpec, 
             key="api-4xx-rate",
             title="API 4XX rate",
             summary="Many requests were rejected (bad keys, throttling by the usage plan, WAF blocks or bad input).",
-            severity=Severity.WARNING,
+            # INFO: keyless scans and clients at their limit raise it; they are normal traffic, not a page.
+            severity=Severity.INFO,
             metric=MathExpression(
                 "100 * client_errors / requests",
                 (api.client_errors(), api.requests()),
@@ -152,82 +157,105 @@ def api_alarms(config: MonitoringConfig, refs: ServiceRefs) -> tuple[AlarmSpec, 
     )
 
 
-def lambda_error_rate(function: FunctionRef, threshold_percent: float) -> AlarmSpec:
-    metrics = LambdaMetrics(function)
+def lambda_error_rate(functions: Sequence[FunctionRef], threshold_percent: float) -> AlarmSpec:
+    """One alarm over every handler's error rate: the highest ``100 * errors / invocations`` of them.
+
+    Consolidated (issue 13): one alarm instead of one per function, same metrics, same severity and one
+    runbook entry; the dashboard's Lambda graphs show which function it is. The authorizer is not in
+    ``functions``: its Errors include every 401 it answers (keyless scans).
+    """
+    metrics: list[Metric] = []
+    rates = []
+    for index, function in enumerate(functions):
+        lambda_ = LambdaMetrics(function)
+        metrics += [lambda_.errors().with_id(f"errors{index}"), lambda_.invocations().with_id(f"calls{index}")]
+        rates.append(f"100 * FILL(errors{index}, 0) / calls{index}")
+    roles = ", ".join(f.role for f in functions)
     return AlarmSpec(
-        key=f"lambda-error-rate-{role_key(function.role)}",
-        title=f"Lambda error rate ({function.role})",
-        summary=f"The {function.role} function fails a large share of its invocations.",
+        key="lambda-error-rate",
+        title="Lambda error rate",
+        summary=f"A request handler ({roles}) fails a large share of its invocations (the highest rate counts).",
         severity=Severity.CRITICAL,
         metric=MathExpression(
-            "100 * errors / invocations",
-            (metrics.errors(), metrics.invocations()),
-            "Errors (% of invocations)",
+            f"MAX([{', '.join(rates)}])", tuple(metrics), "Errors (% of invocations), worst function"
         ),
         threshold=threshold_percent,
         comparison=GT,
         unit="%",
         treat_missing_data=NO_TRAFFIC,
         checks=(
-            f"The {function.role} function's log group: the newest ERROR lines and their stack traces.",
+            "The dashboard's Lambda error-rate graph: which function; then its log group's newest ERROR lines.",
             "Recent deployments of the function's code or configuration; roll back if the errors began then.",
             "Its dependencies: DynamoDB throttles, SQS errors, and the function's timeout (Duration near it?).",
         ),
     )
 
 
-def lambda_duration(function: FunctionRef, threshold_ms: float) -> AlarmSpec:
+def lambda_duration(functions: Sequence[FunctionRef], threshold_ms: float) -> AlarmSpec:
+    """One alarm over every function's p99 duration (the slowest function counts); consolidated like the error rate."""
+    metrics = tuple(LambdaMetrics(f).duration("p99").with_id(f"p99_{i}") for i, f in enumerate(functions))
     return AlarmSpec(
-        key=f"lambda-duration-{role_key(function.role)}",
-        title=f"Lambda duration p99 ({function.role})",
-        summary=f"1 % of the {function.role} function's invocations run longer than the limit (p99).",
+        key="lambda-duration-p99",
+        title="Lambda duration p99",
+        summary="1 % of some function's invocations run longer than the limit (p99 of the slowest function).",
         severity=Severity.WARNING,
-        metric=LambdaMetrics(function).duration("p99"),
+        metric=MathExpression(f"MAX([{', '.join(m.id for m in metrics)}])", metrics, "Duration p99 (ms), slowest"),
         threshold=threshold_ms,
         comparison=GT,
         unit="ms",
         treat_missing_data=NO_TRAFFIC,
         checks=(
-            'Logs Insights on the function\'s log group: `filter @type = "REPORT" | stats pct(@duration, 99)`.',
+            'The dashboard\'s Lambda duration graph, then Logs Insights: `filter @type = "platform.report"`.',
             "Slow dependencies: DynamoDB latency and throttles, downstream HTTP calls.",
-            "Cold starts (Init Duration in REPORT lines) and the memory size (more memory = more CPU).",
+            "Cold starts (initDurationMs in the report records) and the memory size (more memory = more CPU).",
         ),
     )
 
 
-def lambda_throttles(function: FunctionRef, threshold: float) -> AlarmSpec:
+def lambda_throttles(threshold: float) -> AlarmSpec:
+    """Throttles of every function in the account (Lambda's metric without dimensions): one metric, one alarm.
+
+    Each environment has its own account, so the account-wide series is this environment's functions
+    (and its canary's). https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html
+    """
     return AlarmSpec(
-        key=f"lambda-throttles-{role_key(function.role)}",
-        title=f"Lambda throttles ({function.role})",
-        summary=f"Invocations of the {function.role} function were rejected for lack of concurrency.",
+        key="lambda-throttles",
+        title="Lambda throttles",
+        summary="Invocations of a function were rejected for lack of concurrency (reserved or account-wide).",
         severity=Severity.WARNING,
-        metric=LambdaMetrics(function).throttles(),
+        metric=LambdaMetrics.account().throttles(),
         threshold=threshold,
         comparison=GT,
         unit="throttles",
         treat_missing_data=NO_TRAFFIC,
         checks=(
-            "ConcurrentExecutions on the dashboard versus the function's reserved concurrency.",
+            "The dashboard's Lambda graphs: which function's ConcurrentExecutions reached its reserved concurrency.",
             "The account's unreserved concurrency (Lambda console, Account settings) and other functions' use.",
             "Whether a traffic spike is legitimate (usage plan, WAF rate rule) before raising limits.",
         ),
     )
 
 
-def authorizer_errors(function: FunctionRef, threshold: float) -> AlarmSpec:
+def authorizer_fail_closed(log_metrics: LogMetrics, threshold: float) -> AlarmSpec:
+    """The authorizer could not decide (DynamoDB or Secrets Manager failed) and refused the caller.
+
+    Counted from its decision log (``log_metrics``), never from Lambda's Errors: a Lambda authorizer
+    answers 401 by raising ``Unauthorized``, which Lambda counts as an error, so keyless internet scans
+    would page on Errors.
+    """
     return AlarmSpec(
-        key="authorizer-errors",
-        title="Authorizer errors",
-        summary="The Lambda authorizer failed; API Gateway answers 500 to every caller it could not authorize.",
+        key="authorizer-fail-closed",
+        title="Authorizer failing closed",
+        summary="The authorizer could not reach its key table or pepper and refused callers that may hold valid keys.",
         severity=Severity.CRITICAL,
-        metric=LambdaMetrics(function).errors(),
+        metric=log_metrics.fail_closed(),
         threshold=threshold,
         comparison=GT,
-        unit="errors",
+        unit="decisions",
         treat_missing_data=NO_TRAFFIC,
         checks=(
-            "The authorizer's log group: the newest ERROR lines.",
-            "The API key table: throttles or missing items (DynamoDB alarms, dashboard).",
+            'The authorizer\'s log group: `filter decision = "fail_closed"` (WARNING lines; the cause is logged).',
+            "The API key and rate-limit tables (DynamoDB alarms) and the pepper secret (KMS key, permissions).",
             "Recent changes to the authorizer's code, role or environment; roll back if correlated.",
         ),
     )

@@ -4,10 +4,13 @@ Layout (24-column grid, the seed's 2x2 on top)::
 
     y=0   | API Gateway (12x6)          | Lambda (12x6)            |
     y=6   | DynamoDB (12x6)             | SQS (12x6)               |
-    y=12  | WAF (12x6, if a web ACL)    | Canary (12x6, if one)    |
-    y=18  | Alarm status (24x6)                                    |
-    y=24  | the environment's ``monitoring.extra_widgets``, left to right, wrapping at 24 columns |
+    y=12  | API error rate % (12x6)     | Lambda error rate % (12x6) |
+    y=18  | WAF (12x6, if a web ACL)    | Canary (12x6, if one)    |
+    y=24  | Authorizer decisions (24x6, from its decision log)     |
+    y=30  | Alarm status (24x6)                                    |
+    y=36  | the environment's ``monitoring.extra_widgets``, left to right, wrapping at 24 columns |
 
+Each alarmed metric's graph carries the alarm's threshold as a horizontal annotation.
 Every line on a graph is a catalogue metric (``modules.monitoring.metrics``) with display options
 (:class:`GraphLine`): the dashboard and the alarms read the same metric definitions.
 
@@ -29,9 +32,11 @@ from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from constructs import Construct
 
 from environments.config.base import ConfigError
+from environments.config.monitoring import AlarmThresholds
 from modules.core.naming import Naming
 from modules.core.refs import ServiceRefs
 from modules.monitoring.alarm_factory import Metric, check_statistic
+from modules.monitoring.log_metrics import AUTHORIZER_OUTCOMES, AUTHORIZER_ROLE, LogMetrics
 from modules.monitoring.metrics import (
     ApiGatewayMetrics,
     CanaryMetrics,
@@ -68,6 +73,8 @@ class GraphLine:
     right_axis: draw on the right y axis (milliseconds next to counts). Default: the left axis.
     color: ``#rrggbb``. Default: CloudWatch picks one from its palette.
     period_seconds: this line's aggregation period. Default: the widget's period.
+    id: the line's id for an :class:`ExpressionLine` of the same widget. Default: none.
+    visible: draw the line (off: only an expression reads it). Default: on.
     """
 
     metric: Metric
@@ -75,6 +82,8 @@ class GraphLine:
     right_axis: bool = False
     color: str | None = None
     period_seconds: int | None = None
+    id: str | None = None
+    visible: bool = True
 
     def __post_init__(self) -> None:
         check_statistic(self.label, "statistic", self.metric.statistic, in_math=False)
@@ -93,8 +102,49 @@ class GraphLine:
             options["color"] = self.color
         if self.period_seconds is not None:
             options["period"] = self.period_seconds
+        if self.id is not None:
+            options["id"] = self.id
+        if not self.visible:
+            options["visible"] = False
         pairs = [item for pair in self.metric.dimensions.items() for item in pair]
         return [self.metric.namespace, self.metric.metric_name, *pairs, options]
+
+
+@dataclass(frozen=True)
+class ExpressionLine:
+    """A metric-math line over the widget's :class:`GraphLine` ids (an error rate next to its counts).
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch-Dashboard-Body-Structure.html
+    """
+
+    expression: str
+    label: str
+    id: str
+    right_axis: bool = False
+
+    @property
+    def dimensions(self) -> Mapping[str, str]:
+        return {}
+
+    def to_json(self) -> list[Any]:
+        options: dict[str, Any] = {"expression": self.expression, "label": self.label, "id": self.id}
+        if self.right_axis:
+            options["yAxis"] = "right"
+        return [options]
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A horizontal line at an alarm's threshold on the graph of the metric it watches."""
+
+    label: str
+    value: float
+    right_axis: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"label": self.label, "value": self.value}
+        if self.right_axis:
+            result["yAxis"] = "right"
+        return result
 
 
 @dataclass(frozen=True)
@@ -109,13 +159,17 @@ class Placement:
 
 @dataclass(frozen=True)
 class GraphWidget:
-    """A time-series graph of ``metrics``. period_seconds: aggregation period. Default: 300 s."""
+    """A time-series graph of ``metrics``. period_seconds: aggregation period. Default: 300 s.
+
+    annotations: the thresholds of the alarms on these metrics, as horizontal lines. Default: none.
+    """
 
     title: str
     placement: Placement
     region: str
-    metrics: tuple[GraphLine, ...]
+    metrics: tuple[GraphLine | ExpressionLine, ...]
     period_seconds: int = 300
+    annotations: tuple[Annotation, ...] = ()
 
     def validate(self) -> None:
         if not self.metrics:
@@ -132,6 +186,9 @@ class GraphWidget:
                 "region": self.region,
                 "period": self.period_seconds,
                 "metrics": [m.to_json() for m in self.metrics],
+                **(
+                    {"annotations": {"horizontal": [a.to_json() for a in self.annotations]}} if self.annotations else {}
+                ),
             },
         }
 
@@ -223,10 +280,21 @@ def seed_layout(
     alarm_arns: Iterable[str] = (),
     waf: WafMetrics | None = None,
     canary: CanaryMetrics | None = None,
+    log_metrics: LogMetrics | None = None,
+    thresholds: AlarmThresholds | None = None,
 ) -> DashboardBody:
-    """The seed's 2x2 dashboard, then WAF and canary rows, then the alarm status widget."""
+    """The seed's 2x2 dashboard, the error rates, WAF and canary, the authorizer's decisions, the alarm status.
+
+    log_metrics: the decision-log metrics; with an authorizer in ``refs`` they draw its outcomes
+    (allow, 401, each deny reason, rate-limited, fail-closed). Default: no decisions row.
+    thresholds: the alarm thresholds drawn as annotations on the graphs they watch. Default: the
+    defaults of :class:`AlarmThresholds`.
+    """
+    t = thresholds or AlarmThresholds()
     api = ApiGatewayMetrics(refs.api)
+    handlers = [f for f in refs.functions if f.role != AUTHORIZER_ROLE]
     lambda_lines: list[GraphLine] = []
+    rate_lines: list[GraphLine | ExpressionLine] = []
     for function in refs.functions:
         fn = LambdaMetrics(function)
         role = function.role
@@ -236,7 +304,14 @@ def seed_layout(
             GraphLine(fn.throttles(), f"{role} throttles"),
             GraphLine(fn.concurrent_executions(), f"{role} concurrent"),
             GraphLine(fn.duration("p50"), f"{role} duration p50 (ms)", right_axis=True),
-            GraphLine(fn.duration("p95"), f"{role} duration p95 (ms)", right_axis=True),
+            GraphLine(fn.duration("p99"), f"{role} duration p99 (ms)", right_axis=True),
+        ]
+    for index, function in enumerate(handlers):
+        fn = LambdaMetrics(function)
+        rate_lines += [
+            GraphLine(fn.errors(), f"{function.role} errors", id=f"errors{index}", visible=False),
+            GraphLine(fn.invocations(), f"{function.role} invocations", id=f"calls{index}", visible=False),
+            ExpressionLine(f"100 * errors{index} / calls{index}", f"{function.role} errors (%)", f"rate{index}"),
         ]
     table_lines: list[GraphLine] = []
     for table in refs.tables:
@@ -267,12 +342,61 @@ def seed_layout(
                 GraphLine(api.latency("p95"), "latency p95 (ms)", right_axis=True),
                 GraphLine(api.integration_latency("p95"), "integration latency p95 (ms)", right_axis=True),
             ),
+            annotations=(
+                Annotation("api-5xx alarm", t.api_5xx_count),
+                Annotation("api-latency-p95 alarm (ms)", t.api_latency_p95_ms, right_axis=True),
+            ),
         ),
-        _graph_or_note("Lambda", Placement(12, 0, 12), region, lambda_lines),
-        _graph_or_note("DynamoDB", Placement(0, 6, 12), region, table_lines),
-        _graph_or_note("SQS", Placement(12, 6, 12), region, queue_lines),
+        _graph_or_note(
+            "Lambda",
+            Placement(12, 0, 12),
+            region,
+            lambda_lines,
+            (
+                Annotation("lambda-throttles alarm", t.lambda_throttles_count),
+                Annotation("lambda-duration-p99 alarm (ms)", t.lambda_duration_ms, right_axis=True),
+            ),
+        ),
+        _graph_or_note(
+            "DynamoDB",
+            Placement(0, 6, 12),
+            region,
+            table_lines,
+            (Annotation("dynamodb-throttles alarm", t.dynamodb_throttled_requests_count, right_axis=True),),
+        ),
+        _graph_or_note(
+            "SQS",
+            Placement(12, 6, 12),
+            region,
+            queue_lines,
+            (
+                Annotation("sqs-dlq-depth alarm", t.dlq_depth_count),
+                Annotation("sqs-oldest-message-age alarm (s)", t.sqs_oldest_message_age_seconds, right_axis=True),
+            ),
+        ),
+        # The seed's "Error Rate": rates (metric math) next to the counts above.
+        GraphWidget(
+            "API Gateway error rate (%)",
+            Placement(0, 12, 12),
+            region,
+            (
+                GraphLine(api.requests(), "requests", id="requests", visible=False),
+                GraphLine(api.client_errors(), "4XX", id="client_errors", visible=False),
+                GraphLine(api.server_errors(), "5XX", id="server_errors", visible=False),
+                ExpressionLine("100 * client_errors / requests", "4XX (% of requests)", "rate4xx"),
+                ExpressionLine("100 * server_errors / requests", "5XX (% of requests)", "rate5xx"),
+            ),
+            annotations=(Annotation("api-4xx-rate alarm", t.api_4xx_rate_percent),),
+        ),
+        _graph_or_note(
+            "Lambda error rate (%)",
+            Placement(12, 12, 12),
+            region,
+            rate_lines,
+            (Annotation("lambda-error-rate alarm", t.lambda_error_rate_percent),),
+        ),
     ]
-    row = 12
+    row = 18
     if waf is not None or canary is not None:
         if waf is not None:
             waf_lines = [
@@ -283,7 +407,10 @@ def seed_layout(
                 GraphLine(waf.blocked_requests(region=region, rule=rule), f"blocked by {rule}")
                 for rule in waf.rule_metric_names
             ]
-            widgets.append(GraphWidget("WAF", Placement(0, row, 12), region, tuple(waf_lines)))
+            annotation = Annotation("waf-blocked-spike alarm", t.waf_blocked_requests_count)
+            widgets.append(
+                GraphWidget("WAF", Placement(0, row, 12), region, tuple(waf_lines), annotations=(annotation,))
+            )
         if canary is not None:
             widgets.append(
                 GraphWidget(
@@ -295,8 +422,18 @@ def seed_layout(
                         GraphLine(canary.duration(), "duration (ms)", right_axis=True),
                     ),
                     period_seconds=canary.run_interval_seconds,
+                    annotations=(Annotation("canary-success alarm (%)", 100),),
                 )
             )
+        row += 6
+    if log_metrics is not None and any(f.role == AUTHORIZER_ROLE for f in refs.functions):
+        outcome_lines = tuple(
+            GraphLine(log_metrics.outcome(o.key), o.key, right_axis=o.key == "allow") for o in AUTHORIZER_OUTCOMES
+        )
+        annotation = Annotation("authorizer-fail-closed alarm", t.authorizer_fail_closed_count)
+        widgets.append(
+            GraphWidget("Authorizer decisions", Placement(0, row, 24), region, outcome_lines, annotations=(annotation,))
+        )
         row += 6
     arns = tuple(alarm_arns)
     if arns:
@@ -335,9 +472,15 @@ def _bottom(body: DashboardBody) -> int:
     return max((w.placement.y + w.placement.height for w in body.widgets), default=0)
 
 
-def _graph_or_note(title: str, placement: Placement, region: str, lines: list[GraphLine]) -> Widget:
+def _graph_or_note(
+    title: str,
+    placement: Placement,
+    region: str,
+    lines: Sequence[GraphLine | ExpressionLine],
+    annotations: tuple[Annotation, ...] = (),
+) -> Widget:
     if lines:
-        return GraphWidget(title, placement, region, tuple(lines))
+        return GraphWidget(title, placement, region, tuple(lines), annotations=annotations)
     return TextWidget(title, placement, f"### {title}\nNo {title} resources in this stack's ServiceRefs.")
 
 
@@ -360,6 +503,7 @@ class Dashboard(Construct):
     refs: the API's resources (metric dimensions). region: the stack's region (widgets need it).
     alarm_arns: alarms for the status widget. Default: none (no status widget).
     waf, canary: add the WAF and canary row when given. Default: no row.
+    log_metrics: add the authorizer's decisions (from its log) when given. Default: no row.
     extra_widgets: the environment's own graphs (config ``monitoring.extra_widgets``), placed under
         the built-in widgets. Their dimensions are not checked against the stack's resources: they
         may chart any metric (an application's custom namespace). Default: none.
@@ -379,9 +523,19 @@ class Dashboard(Construct):
         waf: WafMetrics | None = None,
         canary: CanaryMetrics | None = None,
         extra_widgets: Sequence[ExtraWidget] = (),
+        log_metrics: LogMetrics | None = None,
+        thresholds: AlarmThresholds | None = None,
     ) -> None:
         super().__init__(scope, id)
-        built_in = seed_layout(refs, region=region, alarm_arns=alarm_arns, waf=waf, canary=canary)
+        built_in = seed_layout(
+            refs,
+            region=region,
+            alarm_arns=alarm_arns,
+            waf=waf,
+            canary=canary,
+            log_metrics=log_metrics,
+            thresholds=thresholds,
+        )
         allowed = known_dimension_values(refs, region=region, waf=waf, canary=canary)
         unknown = built_in.dimension_values() - allowed
         if unknown:

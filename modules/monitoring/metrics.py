@@ -53,17 +53,22 @@ BILLING_PERIOD_SECONDS = 21_600
 
 @dataclass(frozen=True)
 class LambdaMetrics:
-    """AWS/Lambda metrics of one function.
+    """AWS/Lambda metrics of one function, or of the whole account (:meth:`account`).
 
-    function: the function (``FunctionName`` dimension).
+    function: the function (``FunctionName`` dimension); None: no dimension (every function).
     period_seconds: aggregation period of every metric. Default: 300 s.
     """
 
-    function: FunctionRef
+    function: FunctionRef | None
     period_seconds: int = FIVE_MINUTES
 
+    @classmethod
+    def account(cls, period_seconds: int = FIVE_MINUTES) -> LambdaMetrics:
+        """Every function of the account and region together (Lambda's metrics without dimensions)."""
+        return cls(None, period_seconds)
+
     def _metric(self, name: str, statistic: str) -> Metric:
-        dims = {"FunctionName": self.function.function_name}
+        dims = {} if self.function is None else {"FunctionName": self.function.function_name}
         return Metric("AWS/Lambda", name, statistic, dims, self.period_seconds, _id(name))
 
     def invocations(self) -> Metric:

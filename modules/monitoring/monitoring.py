@@ -27,11 +27,13 @@ from constructs import Construct
 from environments.config.monitoring import MonitoringConfig, Severity
 from modules.core.naming import Naming
 from modules.core.refs import ServiceRefs
+from modules.monitoring.access import DashboardReadPolicy
 from modules.monitoring.alarm_factory import AlarmFactory, AlarmSpec, CompositeAlarmSpec
 from modules.monitoring.alarms import billing_alarm, build_alarm_specs, extra_alarm_specs
 from modules.monitoring.alerting import AlertTopics
 from modules.monitoring.budgets import CostBudget
 from modules.monitoring.dashboard import Dashboard
+from modules.monitoring.log_metrics import LogMetricFilters
 from modules.monitoring.metrics import CanaryMetrics, WafMetrics
 from modules.monitoring.slo import build_slo_specs
 
@@ -94,7 +96,11 @@ class Monitoring(Construct):
             actions_enabled=config.actions_enabled,
             provider=billing_provider,
         )
-        for spec in build_alarm_specs(config, refs, region=region, waf=waf, canary=canary):
+        #: Metric filters on the authorizer's decision log and the handlers' server-error lines.
+        self.log_metrics = LogMetricFilters(self, "log-metrics", naming=naming, refs=refs)
+        for spec in build_alarm_specs(
+            config, refs, region=region, waf=waf, canary=canary, log_metrics=self.log_metrics.metrics
+        ):
             self.alarm_factory.create(spec)
         slo = build_slo_specs(config, refs)
         for spec in slo.windows:
@@ -123,6 +129,12 @@ class Monitoring(Construct):
             waf=waf,
             canary=canary,
             extra_widgets=config.extra_widgets,
+            log_metrics=self.log_metrics.metrics,
+            thresholds=config.thresholds,
+        )
+        #: Read-only access to this dashboard and the metrics and alarms behind it: attach to viewers.
+        self.dashboard_policy = DashboardReadPolicy(
+            self, "dashboard-access", naming=naming, region=region, dashboard_arn=self.dashboard.dashboard.dashboard_arn
         )
         self.cost_budget: CostBudget | None = None
         if config.budget_enabled or config.anomaly_monitor_enabled:

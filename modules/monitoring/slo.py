@@ -12,7 +12,8 @@ Objectives, from the seed's success metrics (targets are config values, ``SloCon
 * availability: ``100 * 5XXError / Count`` of the API stage, budget ``100 - availability_target``.
 * latency: ``100 - PR(:threshold)`` of API ``Latency`` = % of requests slower than the
   threshold (percentile rank), budget ``100 - latency_target`` (p95 < 1 s = 5 % budget).
-* error rate: ``100 * sum(Errors) / sum(Invocations)`` over every API function, budget
+* error rate: ``100 * sum(Errors) / sum(Invocations)`` over every API function but the authorizer
+  (a Lambda authorizer answers 401 by raising, which Lambda counts as an error), budget
   ``100 - error_rate_target``. A metric-math alarm reads at most 10 metrics, so this covers up to
   5 functions; a sixth gives a clear ``AlarmSpecError`` at synth time.
 
@@ -28,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from environments.config.monitoring import BurnRateWindow, MonitoringConfig
-from modules.core.refs import ServiceRefs
+from modules.core.refs import FunctionRef, ServiceRefs
 from modules.monitoring.alarm_factory import (
     AlarmSpec,
     ComparisonOperator,
@@ -38,6 +39,7 @@ from modules.monitoring.alarm_factory import (
     TreatMissingData,
     duration_text,
 )
+from modules.monitoring.log_metrics import AUTHORIZER_ROLE
 from modules.monitoring.metrics import ApiGatewayMetrics, LambdaMetrics
 
 
@@ -105,7 +107,7 @@ def bad_event_percent(objective: Objective, config: MonitoringConfig, refs: Serv
             f"Requests slower than {threshold} ms (%)",
         )
     metrics: list[Metric] = []
-    for index, function in enumerate(refs.functions):
+    for index, function in enumerate(handler_functions(refs)):
         lambda_ = LambdaMetrics(function, period_seconds=period)
         metrics.append(lambda_.errors().with_id(f"errors{index}"))
         metrics.append(lambda_.invocations().with_id(f"calls{index}"))
@@ -114,15 +116,21 @@ def bad_event_percent(objective: Objective, config: MonitoringConfig, refs: Serv
     return MathExpression(f"100 * ({errors}) / ({calls})", tuple(metrics), "Failed invocations (%)")
 
 
+def handler_functions(refs: ServiceRefs) -> tuple[FunctionRef, ...]:
+    """The functions whose errors are failed requests: all but the authorizer, whose Errors include its 401s."""
+    return tuple(f for f in refs.functions if f.role != AUTHORIZER_ROLE)
+
+
 def build_slo_specs(config: MonitoringConfig, refs: ServiceRefs) -> SloAlarmSpecs:
     """Two window alarms per objective and burn-rate window, plus one composite each (if enabled)."""
     composite = config.composite_alarms_enabled
     windows: list[AlarmSpec] = []
     composites: list[CompositeAlarmSpec] = []
-    for objective in objectives(config):
-        if objective.key == "error-rate" and not refs.functions:
-            continue
-        for window in config.slo.windows:
+    for window in config.slo.windows:
+        pairs: list[tuple[AlarmSpec, ...]] = []
+        for objective in objectives(config):
+            if objective.key == "error-rate" and not handler_functions(refs):
+                continue
             threshold = round(window.burn_rate * objective.budget_percent, 6)
             pair = tuple(
                 _window_spec(
@@ -138,21 +146,32 @@ def build_slo_specs(config: MonitoringConfig, refs: ServiceRefs) -> SloAlarmSpec
                 for length, seconds in (("long", window.long_window_seconds), ("short", window.short_window_seconds))
             )
             windows += pair
-            if composite:
-                composites.append(
-                    CompositeAlarmSpec(
-                        key=f"slo-{objective.key}-{window.name}-burn",
-                        title=f"{objective.title}: {window.name} burn",
-                        summary=(
-                            f"Objective: {objective.description}. The error budget burns {window.burn_rate:g}x "
-                            f"faster than sustainable over both {duration_text(window.long_window_seconds)} and "
-                            f"{duration_text(window.short_window_seconds)}."
-                        ),
-                        severity=window.severity,
-                        all_of=pair,
-                        checks=_checks(objective),
-                    )
+            pairs.append(pair)
+        if composite:
+            # One composite per burn-rate window over every objective (issue 13: 2 composites instead
+            # of 6, $0.50 each); the notification names the window alarms in ALARM, the runbook lists them.
+            names = ", ".join(
+                o.title for o in objectives(config) if any(p[0].key.startswith(f"slo-{o.key}-") for p in pairs)
+            )
+            composites.append(
+                CompositeAlarmSpec(
+                    key=f"slo-{window.name}-burn",
+                    title=f"SLO {window.name} burn",
+                    summary=(
+                        f"An objective ({names}) burns its error budget {window.burn_rate:g}x faster than "
+                        f"sustainable over both {duration_text(window.long_window_seconds)} and "
+                        f"{duration_text(window.short_window_seconds)}."
+                    ),
+                    severity=window.severity,
+                    all_of=tuple(m for p in pairs for m in p),
+                    groups=tuple(pairs),
+                    checks=(
+                        "Which objective: the window alarms in ALARM (notification's triggering alarms, runbook).",
+                        "That objective's first checks in the window alarm's runbook section.",
+                        "Recent deployments in the last long window; roll back if the burn began then.",
+                    ),
                 )
+            )
     return SloAlarmSpecs(tuple(windows), tuple(composites))
 
 
