@@ -120,6 +120,9 @@ class ApiConfig(ConfigModel):
     """Execution logging of the demo stage's methods (to ``API-Gateway-Execution-Logs_<api id>/<stage>``).
     Default: ERROR (authorizer, integration and validation failures; INFO logs every request and costs more).
     Data tracing is always off: it would log API keys. OFF fails the security gate (checkov CKV2_AWS_4)."""
+    public_liveness: bool = False
+    """Add a keyless ``GET /health/live`` for uptime checkers that cannot send an ``X-API-Key`` header
+    (``GET /health`` always needs the key). Default: off; nothing answers without a key."""
     manage_account_logging_role: bool = True
     """Create API Gateway's CloudWatch logging role and set it for the account (``aws_api_gateway_account``),
     one setting per account and region shared by every API: turn off when another stack owns it (the stage's
