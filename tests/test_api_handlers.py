@@ -163,7 +163,8 @@ def test_list_shows_only_the_callers_projects_without_created_by_key() -> None:
     assert all(p["status"] == "pending" for p in listed["json"]["projects"])
 
 
-def test_list_is_a_query_on_the_index_never_a_scan(backend, monkeypatch) -> None:
+@pytest.mark.usefixtures("backend")
+def test_list_is_a_query_on_the_index_never_a_scan(monkeypatch) -> None:
     calls = []
     client = projects._client("dynamodb")
     monkeypatch.setattr(client, "scan", lambda **kw: calls.append(("scan", kw)) or {"Items": []})
@@ -188,7 +189,8 @@ def test_list_is_paginated_with_an_opaque_next_token() -> None:
         token = page["json"].get("next_token")
         if not token:
             break
-        assert "created_by_key" not in token and CONTEXT["keyId"] not in token
+        assert "created_by_key" not in token
+        assert CONTEXT["keyId"] not in token
         query = {"limit": "2", "next_token": token}
     assert sorted(seen) == sorted(created)
     assert pages >= 3
@@ -225,7 +227,8 @@ def test_get_and_delete_are_scoped_to_the_key() -> None:
     project_id = _create("key-a", "mine")["json"]["id"]
     got = _request("GET", "/api/projects/{id}", key_id="key-a", project_id=project_id)
     assert got["statusCode"] == 200
-    assert got["json"]["id"] == project_id and got["json"]["name"] == "mine"
+    assert got["json"]["id"] == project_id
+    assert got["json"]["name"] == "mine"
     assert "created_by_key" not in got["body"]
     # Another key: 404 (not 403), and its DELETE changes nothing.
     assert _request("GET", "/api/projects/{id}", key_id="key-b", project_id=project_id)["statusCode"] == 404
@@ -312,7 +315,8 @@ def test_malformed_idempotency_key_is_a_json_400_and_nothing_is_stored(backend, 
     assert _messages(queue_url) == []
 
 
-def test_server_error_logs_the_c2_line(backend, monkeypatch, caplog) -> None:
+@pytest.mark.usefixtures("backend")
+def test_server_error_logs_the_c2_line(monkeypatch, caplog) -> None:
     monkeypatch.setenv("PROJECTS_TABLE", "does-not-exist")
     with caplog.at_level("ERROR"):
         assert _create()["statusCode"] == 500
