@@ -90,6 +90,7 @@ class AgenticAiStack(TerraformStack):
                 "canary",
                 config=config.canary,
                 abort_incomplete_multipart_upload_days=config.backups.abort_incomplete_multipart_upload_days,
+                log_retention_days=config.log_retention_days,
                 naming=self.naming,
                 api=self.refs.api,
                 package=canary_package(),

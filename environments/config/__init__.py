@@ -23,6 +23,7 @@ from environments.config.extensions import ExtraAlarm, ExtraWidget, MetricQuery
 from environments.config.monitoring import AlarmThresholds, BurnRateWindow, MonitoringConfig, Severity, SloConfig
 from environments.config.waf import (
     DEFAULT_MANAGED_RULES,
+    BodySizeLimit,
     GeoBlock,
     InjectionAttack,
     InjectionMatch,
@@ -68,6 +69,7 @@ __all__ = [
     "MetricQuery",
     "MonitoringConfig",
     "QuotaPeriod",
+    "BodySizeLimit",
     "RateLimit",
     "RequestComponent",
     "RuleAction",

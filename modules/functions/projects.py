@@ -45,7 +45,8 @@ FIELDS = {"name": 200, "type": 64, "description": 4000}
 #: Optional field: the project expires (DynamoDB TTL) this many seconds after creation (the canary's are temporary).
 TTL_FIELD = "ttl_seconds"
 TTL_RANGE = (300, 30 * 86400)
-#: The one body-size limit: the WAF's size rule (environments/config/waf.py) blocks larger bodies at the edge.
+#: The API's one body-size limit; the WAF's size rule (``environments.config.waf.BodySizeLimit``) imports it and
+#: blocks larger bodies at the edge.
 MAX_BODY_BYTES = 64 * 1024
 LIST_LIMIT = 100
 DEFAULT_LIST_LIMIT = 25
