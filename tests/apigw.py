@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -72,12 +73,24 @@ def authorizer_event(method: str, path: str, headers: dict[str, str] | None) -> 
 
 
 def proxy_event(
-    method: str, path: str, headers: dict[str, str] | None, body: str | None, authorizer_context: dict | None = None
+    method: str,
+    path: str,
+    headers: dict[str, str] | None,
+    body: str | None,
+    authorizer_context: dict | None = None,
+    *,
+    resource: str | None = None,
+    path_parameters: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A Lambda proxy integration event (REST API, payload 1.0)."""
+    """A Lambda proxy integration event (REST API, payload 1.0): ``resource`` is the matched resource template
+    (``/api/projects/{id}``; default: the path), ``path_parameters`` its values, ``query`` the query string.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format
+    """
     single, multi = _headers(headers)
+    resource = resource or path
     context = {
-        "resourcePath": path,
+        "resourcePath": resource,
         "httpMethod": method,
         "path": f"/{STAGE}{path}",
         "accountId": ACCOUNT,
@@ -89,18 +102,42 @@ def proxy_event(
     if authorizer_context is not None:
         context["authorizer"] = authorizer_context
     return {
-        "resource": path,
+        "resource": resource,
         "path": path,
         "httpMethod": method,
         "headers": single,
         "multiValueHeaders": multi,
-        "queryStringParameters": None,
-        "pathParameters": None,
+        "queryStringParameters": dict(query) if query else None,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+        "pathParameters": dict(path_parameters) if path_parameters else None,
         "stageVariables": None,
         "requestContext": context,
         "body": body,
         "isBase64Encoded": False,
     }
+
+
+def match_resource(path: str, resources: Iterable[str]) -> tuple[str, dict[str, str]] | None:
+    """The resource template a path matches and its path parameters (``{name}`` matches one segment), or None.
+    A literal segment wins over a parameter, as API Gateway prefers the more specific resource."""
+    parts = path.strip("/").split("/")
+    candidates = []
+    for resource in resources:
+        template = resource.strip("/").split("/")
+        if len(template) != len(parts):
+            continue
+        params = {}
+        for want, got in zip(template, parts, strict=True):
+            if want.startswith("{") and want.endswith("}"):
+                params[want[1:-1]] = got
+            elif want != got:
+                break
+        else:
+            candidates.append((len(params), resource, params))
+    if not candidates:
+        return None
+    _, resource, params = min(candidates)
+    return resource, params
 
 
 @dataclass
@@ -110,6 +147,8 @@ class Gateway:
     backend: Callable[[dict, Any], dict]
     plan_keys: set[str] = field(default_factory=set)
     usage_plan: UsagePlanConfig = field(default_factory=UsagePlanConfig)
+    #: Resource templates (``/api/projects/{id}``) the proxy event's ``resource``/``pathParameters`` come from.
+    resources: tuple[str, ...] = ()
 
     def _gateway_response(self, response_type: str, default_status: int) -> Response:
         spec = next(s for s in gateway_responses(self.usage_plan) if s.response_type == response_type)
@@ -120,6 +159,7 @@ class Gateway:
     def request(
         self, method: str, path: str, headers: dict[str, str] | None = None, body: str | None = None
     ) -> Response:
+        path, _, raw_query = path.partition("?")
         # 1. Identity source: a missing or empty X-API-Key header is a 401 without calling the authorizer.
         present = any(k.lower() == API_KEY_HEADER.lower() and v for k, v in (headers or {}).items())
         if not present:
@@ -140,5 +180,10 @@ class Gateway:
         # 4. Lambda proxy integration; API Gateway stringifies the context values.
         context = {k: str(v) for k, v in result.get("context", {}).items()}
         context["principalId"] = result["principalId"]
-        raw = self.backend(proxy_event(method, path, headers, body, copy.deepcopy(context)), None)
+        query = dict(urllib.parse.parse_qsl(raw_query)) or None
+        resource, params = match_resource(path, self.resources) or (path, {})
+        event = proxy_event(
+            method, path, headers, body, copy.deepcopy(context), resource=resource, path_parameters=params, query=query
+        )
+        raw = self.backend(event, None)
         return Response(raw["statusCode"], raw.get("headers", {}), json.loads(raw["body"]) if raw.get("body") else {})

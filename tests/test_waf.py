@@ -250,7 +250,7 @@ def test_default_config_keeps_every_log_and_creates_no_ip_sets(default) -> None:
         "aws-common",
         "aws-sqli",
     ]
-    assert waf.rule_set.wcu == 1127
+    assert waf.rule_set.wcu == 1134
 
 
 # ----------------------------------------------------------------------------- real tools

@@ -186,9 +186,9 @@ def idempotency_record_id(key_id: str, idempotency_key: str) -> str:
 
 
 def create_project(event: Mapping[str, Any]) -> dict[str, Any]:
-    key_id = _tenant(event)
     idempotency_key = _idempotency_key(event)
     project = parse_project(event)
+    key_id = _tenant(event)
     now = int(time.time())
     ttl = project.pop(TTL_FIELD, None)
     item: dict[str, Any] = {
