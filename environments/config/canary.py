@@ -20,8 +20,16 @@ WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 _CRON = re.compile(r"cron\(0/(\d+) (\d+)-(\d+) \? \* ([A-Z]{3})-([A-Z]{3}) \*\)")
 
 
-Weekday = enum.Enum("Weekday", {day: day for day in WEEKDAYS})  # type: ignore[misc]
-Weekday.__doc__ = "A Synthetics cron day of the week."
+class Weekday(enum.Enum):
+    """A Synthetics cron day of the week."""
+
+    SUN = "SUN"
+    MON = "MON"
+    TUE = "TUE"
+    WED = "WED"
+    THU = "THU"
+    FRI = "FRI"
+    SAT = "SAT"
 
 
 class BusinessHours(ConfigModel):

@@ -370,8 +370,8 @@ ROUTES = {
 def handler(event: Any, context: Any) -> dict[str, Any]:
     if not isinstance(event, Mapping):
         return error(400, "malformed request")
-    method = event.get("httpMethod")
-    resource = event.get("resource") or COLLECTION
+    method = str(event.get("httpMethod"))
+    resource = str(event.get("resource") or COLLECTION)
     route = ROUTES.get((resource, method))
     if route is None:
         allowed = ", ".join(m for r, m in ROUTES if r == resource) or "none"
