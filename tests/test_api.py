@@ -791,3 +791,14 @@ def test_grants_name_only_the_actions_asked_for() -> None:
     assert grant_read_secret("s").resources == ("s",)
     with pytest.raises(ValueError, match=r"^grant_table_items: got no operation"):
         grant_table_items("t")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_one_body_limit_for_the_waf_and_the_handler(env, stacks) -> None:
+    from environments.config.api import MAX_BODY_BYTES
+    from environments.config.waf import BodySizeLimit
+    from modules.functions import projects
+
+    function = stacks[env].resource("aws_lambda_function", function_name=f"{load(env).name_prefix}-projects")
+    assert function["environment"]["variables"]["MAX_BODY_BYTES"] == str(MAX_BODY_BYTES)
+    assert projects.MAX_BODY_BYTES == BodySizeLimit.max_body_bytes == MAX_BODY_BYTES == 65536

@@ -286,7 +286,7 @@ def test_environment_blocks_rate_limited_clients_with_429_when_blocking(env_rule
 
 def test_environment_never_blocks_bodies_the_api_accepts(env_rules) -> None:
     """POST /api/projects takes JSON bodies up to MAX_BODY_BYTES; the core rule set's 8 KB body limit only counts."""
-    from modules.functions.projects import MAX_BODY_BYTES
+    from environments.config.api import MAX_BODY_BYTES
 
     _, config, _ = env_rules
     assert MAX_BODY_BYTES > 8192
@@ -299,7 +299,7 @@ def test_environment_never_blocks_bodies_the_api_accepts(env_rules) -> None:
 
 def test_body_size_rule_blocks_with_a_json_413_at_the_handlers_limit() -> None:
     from environments.config.waf import content_length_over
-    from modules.functions.projects import MAX_BODY_BYTES
+    from environments.config.api import MAX_BODY_BYTES
 
     rule_set = build_rule_set(WafConfig(), metric_prefix="p", ip_set_arns=NO_IP_SETS)
     rule = rule_set.rule("body-size-limit").render()

@@ -12,6 +12,9 @@ from environments.config.base import BucketName, ConfigModel, InstanceOf, Patter
 # API Gateway stage names: letters, digits, hyphens and underscores, up to 128 characters.
 StageName = Annotated[str, Pattern(r"[A-Za-z0-9_-]{1,128}", "an API Gateway stage name")]
 ReservedConcurrency = Annotated[int, Field(ge=1, le=10000)]
+#: The API's one request-body limit (bytes): the WAF's body size rule blocks larger bodies at the edge, and the
+#: projects handler receives it as its ``MAX_BODY_BYTES`` environment variable (``modules.api.routes``).
+MAX_BODY_BYTES = 64 * 1024
 
 
 class LambdaRuntime(enum.Enum):

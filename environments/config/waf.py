@@ -17,12 +17,9 @@ from typing import Annotated, Any, ClassVar, NamedTuple, Protocol, runtime_check
 from pydantic import AfterValidator, Field, PlainSerializer, ValidationInfo, field_validator, model_validator
 
 from environments.config import waf_catalogue as aws
+from environments.config.api import MAX_BODY_BYTES
 from environments.config.base import ConfigError, ConfigModel, InstanceOf, OneOf, Pattern, unique
 from environments.config.waf_catalogue import ManagedRuleGroup, extra_capacity_cost_usd_per_million_requests
-
-# The API's one body-size limit (bytes) is the handler's own constant, so edge and handler cannot disagree
-# (the handler module imports only the standard library at load time).
-from modules.functions.projects import MAX_BODY_BYTES
 
 #: What AWS accepts for a rule's name (also used inside metric names).
 RuleName = Annotated[str, Pattern(r"[A-Za-z0-9_-]{1,128}", "1-128 letters, digits, hyphens or underscores")]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 
+from environments.config.api import MAX_BODY_BYTES
 from modules.core.iam import Permission, grant_consume_messages, grant_send_messages, grant_table_items
 from modules.core.kms import WRITE_ACTIONS, DataKey, KeyService
 
@@ -118,7 +119,11 @@ PROJECTS = FunctionSpec(
     "projects",
     handler="functions.projects.handler",
     description="AgenticAI: /api/projects (list, create, get, delete)",
-    environment=lambda b: {"PROJECTS_TABLE": b.table.name, "PROJECTS_QUEUE_URL": b.queue.url},
+    environment=lambda b: {
+        "PROJECTS_TABLE": b.table.name,
+        "PROJECTS_QUEUE_URL": b.queue.url,
+        "MAX_BODY_BYTES": str(MAX_BODY_BYTES),
+    },
     permissions=lambda b: (
         # Query on the by-key index only; no Scan: a key lists its own projects.
         grant_table_items(b.table.arn, put=True, get=True, delete=True, query=True, indexes=(PROJECTS_INDEX,)),

@@ -45,9 +45,10 @@ FIELDS = {"name": 200, "type": 64, "description": 4000}
 #: Optional field: the project expires (DynamoDB TTL) this many seconds after creation (the canary's are temporary).
 TTL_FIELD = "ttl_seconds"
 TTL_RANGE = (300, 30 * 86400)
-#: The API's one body-size limit; the WAF's size rule (``environments.config.waf.BodySizeLimit``) imports it and
-#: blocks larger bodies at the edge.
-MAX_BODY_BYTES = 64 * 1024
+#: The API's body-size limit, ``environments.config.api.MAX_BODY_BYTES``, which the WAF's size rule also
+#: enforces; deployed functions get it in their environment (the package cannot import the config). The
+#: fallback serves tests and local runs; a test keeps it equal to the config's.
+MAX_BODY_BYTES = int(os.environ.get("MAX_BODY_BYTES", "65536"))
 LIST_LIMIT = 100
 DEFAULT_LIST_LIMIT = 25
 #: The index of a key's projects (hash: created_by_key, range: created_at).

@@ -63,7 +63,7 @@ def test_rate_limit_enforcement(api, limited_key) -> None:
 
 
 def test_body_over_the_limit_is_413(api, key) -> None:
-    from modules.functions.projects import MAX_BODY_BYTES
+    from environments.config.api import MAX_BODY_BYTES
 
     # An extra field: the gateway's body model allows it, so the size (WAF or handler) is what refuses it.
     body = json.dumps({**PROJECT, "padding": "x" * (MAX_BODY_BYTES + 1)}).encode()
