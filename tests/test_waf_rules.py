@@ -298,8 +298,8 @@ def test_environment_never_blocks_bodies_the_api_accepts(env_rules) -> None:
 
 
 def test_body_size_rule_blocks_with_a_json_413_at_the_handlers_limit() -> None:
-    from environments.config.waf import content_length_over
     from environments.config.api import MAX_BODY_BYTES
+    from environments.config.waf import content_length_over
 
     rule_set = build_rule_set(WafConfig(), metric_prefix="p", ip_set_arns=NO_IP_SETS)
     rule = rule_set.rule("body-size-limit").render()
