@@ -346,8 +346,8 @@ def test_canary_log_group_is_created_up_front_with_retention_and_the_data_key(en
     config, stack = load(env), stacks[env]
     groups = [g for g in stack.resources("aws_cloudwatch_log_group") if "engine_arn" in str(g["name"])]
     (group,) = groups
-    assert group["name"].startswith("/aws/lambda/${element(split(\":\", aws_synthetics_canary.")
-    assert group["name"].endswith('.engine_arn), 6)}')
+    assert group["name"].startswith('/aws/lambda/${element(split(":", aws_synthetics_canary.')
+    assert group["name"].endswith(".engine_arn), 6)}")
     assert group["retention_in_days"] == config.log_retention_days
     assert group["kms_key_id"] == "${aws_kms_key.data-key_5D719C34.arn}"
 
