@@ -111,7 +111,7 @@ class ApiCanary(Construct):
 
     Attributes: ``canary`` (its ``name`` is what the canary alarm's ``CanaryName``
     dimension uses), ``name``, ``artifact_bucket``, ``role``, ``api_key_secret``, ``log_group``,
-    ``alarm_period_seconds`` (one run per period).
+    ``alarm_period_seconds`` (one run per period), ``runs_continuously`` (False on a business-hours schedule).
     """
 
     def __init__(
@@ -139,6 +139,9 @@ class ApiCanary(Construct):
         self.config = config
         self.name = canary_name(naming)
         self.alarm_period_seconds = config.schedule_minutes * 60
+        #: False on a business-hours schedule: outside the hours the canary publishes no data, so its alarm must
+        #: treat missing data as not breaching (the monitoring construct reads this).
+        self.runs_continuously = config.business_hours is None
         self.api_key_secret = api_key_secret or SecretsmanagerSecret(
             self,
             "api-key",
