@@ -377,6 +377,7 @@ def test_business_hours_schedule_reaches_the_canary() -> None:
     dev = load("dev")
     config = dev.model_copy(update={"canary": dev.canary.model_copy(update={"business_hours": BusinessHours()})})
     stack = AgenticAiStack(Testing.app(), "hours", config=config)
+    assert stack.canary.runs_continuously is False  # its alarm must not treat off-hours silence as failure
     (canary,) = json.loads(Testing.synth(stack))["resource"]["aws_synthetics_canary"].values()
     assert canary["schedule"]["expression"] == "cron(0/15 8-17 ? * MON-FRI *)"
 
