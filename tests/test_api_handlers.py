@@ -328,3 +328,15 @@ def test_unknown_method_is_405_with_allow() -> None:
     result = projects.handler({**proxy_event("PUT", "/api/projects", {}, None, CONTEXT)}, None)
     assert result["statusCode"] == 405
     assert result["headers"]["Allow"] == "POST, GET"
+
+
+def test_queue_failure_leaves_nothing_and_the_retry_creates_the_project(backend, monkeypatch) -> None:
+    table, queue_url = backend
+    monkeypatch.setenv("PROJECTS_QUEUE_URL", queue_url + "-missing")
+    assert _create(idempotency_key="retry-0004")["statusCode"] == 500
+    assert boto3.client("dynamodb").scan(TableName=table)["Count"] == 0
+    monkeypatch.setenv("PROJECTS_QUEUE_URL", queue_url)
+    retried = _create(idempotency_key="retry-0004")
+    assert retried["statusCode"] == 201
+    assert "Idempotent-Replayed" not in retried["headers"]
+    assert [m["id"] for m in _messages(queue_url)] == [retried["json"]["id"]]

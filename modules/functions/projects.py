@@ -203,11 +203,11 @@ def create_project(event: Mapping[str, Any]) -> dict[str, Any]:
         item[TTL_ATTRIBUTE] = now + ttl
     table = os.environ["PROJECTS_TABLE"]
     dynamodb = _client("dynamodb")
+    record_id = idempotency_record_id(key_id, idempotency_key) if idempotency_key is not None else ""
     if idempotency_key is None:
         dynamodb.put_item(TableName=table, Item=_to_item(item), ConditionExpression="attribute_not_exists(id)")
     else:
         digest = request_hash({**project, TTL_FIELD: ttl})
-        record_id = idempotency_record_id(key_id, idempotency_key)
         record = {
             "id": record_id,
             "request_hash": digest,
@@ -238,10 +238,17 @@ def create_project(event: Mapping[str, Any]) -> dict[str, Any]:
             )
         except dynamodb.exceptions.TransactionCanceledException as cancelled:
             return _replay(cancelled, table, record_id, digest)
-    _client("sqs").send_message(
-        QueueUrl=os.environ["PROJECTS_QUEUE_URL"],
-        MessageBody=json.dumps({"event": "project.created", "id": item["id"], "type": item["type"]}),
-    )
+    try:
+        _client("sqs").send_message(
+            QueueUrl=os.environ["PROJECTS_QUEUE_URL"],
+            MessageBody=json.dumps({"event": "project.created", "id": item["id"], "type": item["type"]}),
+        )
+    except Exception:
+        # Nothing half-written: without its message the project would stay pending, and a retry with the same
+        # Idempotency-Key would replay it; remove both so the client's retry starts afresh (then answer 500).
+        for record_key in (item["id"], *([record_id] if idempotency_key is not None else [])):
+            dynamodb.delete_item(TableName=table, Key={"id": {"S": record_key}})
+        raise
     LOG.info("project created id=%s", item["id"])
     return response(201, {"id": item["id"]})
 
