@@ -90,6 +90,12 @@ plan: $(STAMP) ## terraform plan for ENV (init checks the committed provider loc
 	$(TERRAFORM) -chdir=$(STACK_DIR) init -input=false -lockfile=readonly
 	$(TERRAFORM) -chdir=$(STACK_DIR) plan -input=false -out=$(ENV).tfplan
 
+.PHONY: test-live
+
+test-live: $(STAMP) ## The seed's tests against the deployed ENV stage (AWS credentials; temporary keys, deleted after)
+	LIVE_ENV=$(ENV) LIVE_API_URL="$$($(TERRAFORM) -chdir=$(STACK_DIR) output -raw invoke_url 2>/dev/null)" \
+		$(PY) -m pytest -q -rs -m live tests/live
+
 .PHONY: docs placeholders
 
 docs: $(STAMP) ## Regenerate every generated page and block in docs/ (commit them)

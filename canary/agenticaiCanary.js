@@ -2,8 +2,10 @@
 /**
  * CloudWatch Synthetics entry point (handler `agenticaiCanary.handler`). Thin by
  * design: it reads the configuration and the API key, then runs each step of
- * apiCheck.js as a Synthetics step, so CloudWatch records per-step success and
- * duration. All check logic lives in apiCheck.js.
+ * apiCheck.js as a Synthetics HTTP step (executeHttpStep), so CloudWatch records
+ * per-step success, duration, request and response, with X-API-Key among the
+ * restricted headers (redacted in reports, HAR files and logs). All check logic
+ * lives in apiCheck.js.
  *
  * Environment (set by modules/canary.py, never a secret):
  *   API_BASE_URL        the stage's invoke URL
@@ -11,7 +13,7 @@
  *   REQUEST_TIMEOUT_MS  per-request timeout
  */
 
-const { STEPS, parseApiKeySecret } = require('./apiCheck');
+const { STEP_CONFIG, parseApiKeySecret, runChecks } = require('./apiCheck');
 
 function loadSynthetics() {
   // syn-nodejs-puppeteer-13.1 and later publish the library under @aws/; older ones as "Synthetics".
@@ -39,9 +41,12 @@ exports.handler = async () => {
     apiKey: await readApiKey(process.env.API_KEY_SECRET_ID),
     timeoutMs: Number(process.env.REQUEST_TIMEOUT_MS || 10000),
   };
-  for (const step of STEPS) {
-    await synthetics.executeStep(step.name, async () => {
-      await step.run(options);
-    });
+  // Redact the key everywhere Synthetics records headers, not only in the steps' own reports.
+  const configuration = synthetics.getConfiguration && synthetics.getConfiguration();
+  if (configuration && configuration.setConfig) {
+    configuration.setConfig({ restrictedHeaders: [...STEP_CONFIG.restrictedHeaders] });
   }
+  await runChecks(options, (name, request, callback, stepConfig) =>
+    synthetics.executeHttpStep(name, request, callback, stepConfig),
+  );
 };

@@ -6,7 +6,7 @@ const http = require('node:http');
 const path = require('node:path');
 const Module = require('node:module');
 
-const { CheckError, STEPS, parseApiKeySecret, runChecks } = require('./apiCheck');
+const { CheckError, PROJECT_TTL_SECONDS, STEPS, STEP_CONFIG, nodeHttpStep, parseApiKeySecret, runChecks } = require('./apiCheck');
 
 const API_KEY = 'test-key-123';
 
@@ -50,11 +50,13 @@ function requireKey(inner) {
 
 function healthyRoutes() {
   return {
-    'GET /prod/health': json(200, { status: 'healthy' }),
+    'GET /prod/health': requireKey(json(200, { status: 'healthy' })),
     'POST /prod/api/projects': requireKey((req, res, body) => {
       const project = JSON.parse(body);
       json(201, { id: 'p-1', ...project })(req, res);
     }),
+    'GET /prod/api/projects/p-1': requireKey(json(200, { id: 'p-1', status: 'pending' })),
+    'DELETE /prod/api/projects/p-1': requireKey(json(200, { id: 'p-1', deleted: true })),
   };
 }
 
@@ -76,14 +78,14 @@ async function assertFails(promise, step, pattern) {
   });
 }
 
-test('the two steps of the seed, in order', () => {
+test('the seed\'s two steps, then read and delete what was created, in order', () => {
   assert.deepEqual(
     STEPS.map((s) => s.name),
-    ['Health Check', 'Create Project'],
+    ['Health Check', 'Create Project', 'Get Project', 'Delete Project'],
   );
 });
 
-test('passes when the API is healthy, and sends the key and a valid project', async () => {
+test('passes when the API is healthy, sends the key everywhere and leaves no project behind', async () => {
   await withApi(healthyRoutes(), async (api) => {
     const results = await runChecks({ baseUrl: api.baseUrl + '/', apiKey: API_KEY, timeoutMs: 5000 });
     assert.deepEqual(
@@ -91,14 +93,32 @@ test('passes when the API is healthy, and sends the key and a valid project', as
       [
         ['Health Check', 200],
         ['Create Project', 201],
+        ['Get Project', 200],
+        ['Delete Project', 200],
       ],
     );
+    assert.ok(api.seen.every((r) => r.headers['x-api-key'] === API_KEY));
     const post = api.seen.find((r) => r.method === 'POST');
-    assert.equal(post.headers['x-api-key'], API_KEY);
     assert.equal(post.headers['content-type'], 'application/json');
+    assert.match(post.headers['idempotency-key'], /^canary-[0-9a-f-]{36}$/);
     const project = JSON.parse(post.body);
-    assert.deepEqual(Object.keys(project).sort(), ['description', 'name', 'type']);
+    assert.deepEqual(Object.keys(project).sort(), ['description', 'name', 'ttl_seconds', 'type']);
+    assert.equal(project.ttl_seconds, PROJECT_TTL_SECONDS);
+    assert.ok(PROJECT_TTL_SECONDS <= 86400);
     assert.match(project.name, /^canary-\d{4}-/);
+    assert.deepEqual(
+      api.seen.map((r) => `${r.method} ${r.url}`),
+      ['GET /prod/health', 'POST /prod/api/projects', 'GET /prod/api/projects/p-1', 'DELETE /prod/api/projects/p-1'],
+    );
+  });
+});
+
+test('a run that fails after creating its project still deletes it', async () => {
+  const routes = { ...healthyRoutes(), 'GET /prod/api/projects/p-1': json(500, { error: 'boom' }) };
+  await withApi(routes, async (api) => {
+    await assertFails(runChecks({ baseUrl: api.baseUrl, apiKey: API_KEY, timeoutMs: 5000 }), 'Get Project', /HTTP 500/);
+    assert.equal(api.seen.at(-1).method, 'DELETE');
+    assert.equal(api.seen.at(-1).url, '/prod/api/projects/p-1');
   });
 });
 
@@ -115,7 +135,8 @@ for (const [status, pattern] of [
   test(`fails on ${status} from the front door`, async () => {
     await withApi(healthyRoutes(), async (api) => {
       const apiKey = status === 401 ? '' : 'wrong-key';
-      await assertFails(runChecks({ baseUrl: api.baseUrl, apiKey, timeoutMs: 5000 }), 'Create Project', pattern);
+      // /health is behind the key, like every route: the first step already fails.
+      await assertFails(runChecks({ baseUrl: api.baseUrl, apiKey, timeoutMs: 5000 }), 'Health Check', pattern);
     });
   });
 }
@@ -209,15 +230,19 @@ test('the API key secret may be the key or a JSON object with api_key', () => {
   assert.throws(() => parseApiKeySecret('{broken'), /does not parse/);
 });
 
-test('the Synthetics wrapper reads the key from Secrets Manager and runs each step as a Synthetics step', async () => {
+test('the Synthetics wrapper reads the key from Secrets Manager and runs each step as an HTTP step', async () => {
   // Stand-ins for the two modules only the Synthetics runtime provides.
   const steps = [];
+  const configs = [];
   const requested = [];
+  const globalConfig = {};
   const fakes = {
     '@aws/synthetics-puppeteer': {
-      executeStep: async (name, fn) => {
+      getConfiguration: () => ({ setConfig: (value) => Object.assign(globalConfig, value) }),
+      executeHttpStep: async (name, request, callback, stepConfig) => {
         steps.push(name);
-        await fn();
+        configs.push(stepConfig);
+        return nodeHttpStep(name, request, callback);
       },
     },
     '@aws-sdk/client-secrets-manager': {
@@ -250,7 +275,9 @@ test('the Synthetics wrapper reads the key from Secrets Manager and runs each st
       } finally {
         for (const key of Object.keys(env)) if (!(key in saved)) delete process.env[key];
       }
-      assert.deepEqual(steps, ['Health Check', 'Create Project']);
+      assert.deepEqual(steps, ['Health Check', 'Create Project', 'Get Project', 'Delete Project']);
+      assert.ok(configs.every((c) => c === STEP_CONFIG && c.restrictedHeaders.includes('X-API-Key')));
+      assert.deepEqual(globalConfig.restrictedHeaders, ['X-API-Key']);
       assert.deepEqual(requested, [env.API_KEY_SECRET_ID]);
       assert.equal(api.seen.find((r) => r.method === 'POST').headers['x-api-key'], API_KEY);
     });

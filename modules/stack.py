@@ -104,6 +104,7 @@ class AgenticAiStack(TerraformStack):
                 "canary",
                 config=config.canary,
                 abort_incomplete_multipart_upload_days=config.backups.abort_incomplete_multipart_upload_days,
+                log_retention_days=config.log_retention_days,
                 naming=self.naming,
                 api=self.refs.api,
                 package=canary_package(),
@@ -141,6 +142,7 @@ class AgenticAiStack(TerraformStack):
                     canary_name=self.canary.name,
                     run_interval_seconds=self.canary.alarm_period_seconds,
                     consecutive_failed_runs=config.canary.alarm_consecutive_failed_runs,
+                    runs_continuously=self.canary.runs_continuously,
                 )
                 if self.canary
                 else None
@@ -170,7 +172,10 @@ class AgenticAiStack(TerraformStack):
                 reserved_concurrency=config.auth.authorizer_reserved_concurrency,
                 tracing=config.api.tracing,
                 log_retention_days=config.log_retention_days,
-                logging=config.monitoring.function_logging,
+                # Never sampled: the authorizer's one INFO line per request is its decision, which the
+                # decision metric filters count (modules/monitoring/log_metrics.py); sampling it would
+                # undercount every outcome.
+                logging=config.monitoring.function_logging.model_copy(update={"info_sample_rate": 1.0}),
             ),
             naming=self.naming,
             data_key=self.data_key,

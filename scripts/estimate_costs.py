@@ -106,7 +106,10 @@ def canary_runs_per_month(schedule_expression: str) -> int:
 
 
 def canary_line(name: str, schedule_expression: str) -> Line:
-    runs = canary_runs_per_month(schedule_expression)
+    from environments.config.canary import cron_runs_per_month  # business-hours schedules
+
+    is_cron = schedule_expression.strip().startswith("cron(")
+    runs = cron_runs_per_month(schedule_expression) if is_cron else canary_runs_per_month(schedule_expression)
     price = PRICES["canary_run"]
     return Line(f"Synthetics canary {name} ({schedule_expression})", runs, "runs", price.usd, fixed=True)
 

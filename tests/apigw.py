@@ -14,6 +14,7 @@ import copy
 import fnmatch
 import json
 import re
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -75,12 +76,24 @@ def authorizer_event(method: str, path: str, headers: dict[str, str] | None) -> 
 
 
 def proxy_event(
-    method: str, path: str, headers: dict[str, str] | None, body: str | None, authorizer_context: dict | None = None
+    method: str,
+    path: str,
+    headers: dict[str, str] | None,
+    body: str | None,
+    authorizer_context: dict | None = None,
+    *,
+    resource: str | None = None,
+    path_parameters: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A Lambda proxy integration event (REST API, payload 1.0)."""
+    """A Lambda proxy integration event (REST API, payload 1.0): ``resource`` is the matched resource template
+    (``/api/projects/{id}``; default: the path), ``path_parameters`` its values, ``query`` the query string.
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format
+    """
     single, multi = _headers(headers)
+    resource = resource or path
     context = {
-        "resourcePath": path,
+        "resourcePath": resource,
         "httpMethod": method,
         "path": f"/{STAGE}{path}",
         "accountId": ACCOUNT,
@@ -92,13 +105,14 @@ def proxy_event(
     if authorizer_context is not None:
         context["authorizer"] = authorizer_context
     return {
-        "resource": path,
+        "resource": resource,
         "path": path,
         "httpMethod": method,
         "headers": single,
         "multiValueHeaders": multi,
-        "queryStringParameters": None,
-        "pathParameters": None,
+        "queryStringParameters": dict(query) if query else None,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+        "pathParameters": dict(path_parameters) if path_parameters else None,
         "stageVariables": None,
         "requestContext": context,
         "body": body,
@@ -110,6 +124,29 @@ def _matches(resource: Any, arn: str) -> bool:
     """[B4] IAM-style match of a policy Resource (a string or a list; ``*`` wildcards) against the method ARN."""
     resources = resource if isinstance(resource, list) else [resource]
     return any(isinstance(r, str) and fnmatch.fnmatchcase(arn, r) for r in resources)
+
+
+def match_resource(path: str, resources: Iterable[str]) -> tuple[str, dict[str, str]] | None:
+    """The resource template a path matches and its path parameters (``{name}`` matches one segment), or None.
+    A literal segment wins over a parameter, as API Gateway prefers the more specific resource."""
+    parts = path.strip("/").split("/")
+    candidates = []
+    for resource in resources:
+        template = resource.strip("/").split("/")
+        if len(template) != len(parts):
+            continue
+        params = {}
+        for want, got in zip(template, parts, strict=True):
+            if want.startswith("{") and want.endswith("}"):
+                params[want[1:-1]] = got
+            elif want != got:
+                break
+        else:
+            candidates.append((len(params), resource, params))
+    if not candidates:
+        return None
+    _, resource, params = min(candidates)
+    return resource, params
 
 
 @dataclass
@@ -125,6 +162,8 @@ class Gateway:
     #: Rewrites the authorizer event (tests of malformed events).
     event_hook: Callable[[dict[str, Any]], Any] = field(default=lambda event: event)
     failures: list[str] = field(default_factory=list)
+    #: Resource templates (``/api/projects/{id}``) the proxy event's ``resource``/``pathParameters`` come from.
+    resources: tuple[str, ...] = ()
 
     def _gateway_response(
         self, response_type: str, default_status: int, authorizer_context: dict[str, Any] | None = None
@@ -142,6 +181,7 @@ class Gateway:
     def request(
         self, method: str, path: str, headers: dict[str, str] | None = None, body: str | None = None
     ) -> Response:
+        path, _, raw_query = path.partition("?")
         # 1. [B1] Identity source: a missing or empty X-API-Key header is a 401 without calling the authorizer.
         present = any(k.lower() == API_KEY_HEADER.lower() and v for k, v in (headers or {}).items())
         if not present:
@@ -166,5 +206,10 @@ class Gateway:
         # 4. Lambda proxy integration; [B7] API Gateway stringifies the context values.
         context = {k: str(v) for k, v in result.get("context", {}).items()}
         context["principalId"] = result["principalId"]
-        raw = self.backend(proxy_event(method, path, headers, body, copy.deepcopy(context)), None)
+        query = dict(urllib.parse.parse_qsl(raw_query)) or None
+        resource, params = match_resource(path, self.resources) or (path, {})
+        event = proxy_event(
+            method, path, headers, body, copy.deepcopy(context), resource=resource, path_parameters=params, query=query
+        )
+        raw = self.backend(event, None)
         return Response(raw["statusCode"], raw.get("headers", {}), json.loads(raw["body"]) if raw.get("body") else {})

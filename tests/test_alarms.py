@@ -220,6 +220,17 @@ def test_canary_alarm_counts_the_configured_consecutive_failed_runs() -> None:
     assert canary.window_seconds == 3 * CANARY.run_interval_seconds
 
 
+def test_a_business_hours_canary_keeps_its_state_through_the_night() -> None:
+    """No run at night is not an outage: the alarm keeps its last state instead of breaching."""
+    around_the_clock = build_alarm_specs(CONFIG, REFS, region=REGION, canary=CANARY)
+    office_hours = build_alarm_specs(CONFIG, REFS, region=REGION, canary=replace(CANARY, runs_continuously=False))
+    treat = {
+        name: next(s for s in specs if s.key == "canary-success").treat_missing_data.value
+        for name, specs in (("continuous", around_the_clock), ("business hours", office_hours))
+    }
+    assert treat == {"continuous": "breaching", "business hours": "missing"}
+
+
 def test_canary_success_below_100_for_two_runs(stack) -> None:
     a = alarm(stack, "canary-success")
     assert (a["namespace"], a["metric_name"], a["statistic"]) == ("CloudWatchSynthetics", "SuccessPercent", "Average")

@@ -47,20 +47,24 @@ def _kms_uses(statements: list[dict]) -> set[tuple[str, tuple[str, ...]]]:
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_regional_rest_api_with_one_stage_and_three_routes(env, stacks) -> None:
+def test_regional_rest_api_with_one_stage_and_its_routes(env, stacks) -> None:
     config, stack = load(env), stacks[env]
     api = stack.resource("aws_api_gateway_rest_api")
     assert api["endpoint_configuration"] == {"types": ["REGIONAL"]}
     assert api["api_key_source"] == "AUTHORIZER"
     assert stack.resource("aws_api_gateway_stage")["stage_name"] == config.api.stage_name
     assert stack.resource("aws_api_gateway_stage")["xray_tracing_enabled"] is True
-    assert sorted(r["path_part"] for r in stack.resources("aws_api_gateway_resource")) == ["api", "health", "projects"]
+    live = ["live"] if config.api.public_liveness else []
+    assert sorted(r["path_part"] for r in stack.resources("aws_api_gateway_resource")) == sorted(
+        ["api", "health", "projects", "{id}", *live]
+    )
     methods = {(m["http_method"], m["resource_id"].split(".")[1]): m for m in stack.resources("aws_api_gateway_method")}
-    assert len(methods) == 3
-    health = next(m for (verb, res), m in methods.items() if "health" in res)
-    assert health["authorization"] == "NONE"
-    protected = [m for (verb, res), m in methods.items() if "projects" in res]
-    assert sorted(m["http_method"] for m in protected) == ["GET", "POST"]
+    assert len(methods) == 5 + len(live)
+    # The seed's authentication tests call GET /health with and without a key: it is behind the key.
+    protected = [m for (verb, res), m in methods.items() if not res.endswith("health-live")]
+    assert sorted(m["http_method"] for m in protected) == ["DELETE", "GET", "GET", "GET", "POST"]
+    item = [m for (verb, res), m in methods.items() if res.endswith("projects-id")]
+    assert all(m["request_parameters"] == {"method.request.path.id": True} for m in item)
     for method in protected:
         assert method["authorization"] == "CUSTOM"
         assert method["authorizer_id"].startswith("${aws_api_gateway_authorizer.")
@@ -76,9 +80,11 @@ def test_functions_runtime_tracing_logs_and_code(env, stacks) -> None:
     prefix = config.name_prefix
     functions = _by_name(stack, "aws_lambda_function")
     ours = {
-        n: f for n, f in functions.items() if n in {f"{prefix}-projects", f"{prefix}-health", f"{prefix}-authorizer"}
+        n: f
+        for n, f in functions.items()
+        if n in {f"{prefix}-projects", f"{prefix}-health", f"{prefix}-worker", f"{prefix}-authorizer"}
     }
-    assert len(ours) == 3
+    assert len(ours) == 4
     from modules.stack import lambda_package
 
     package = lambda_package()
@@ -116,7 +122,7 @@ def test_each_role_may_touch_only_its_own_resources(env, stacks) -> None:
         for doc in stack.data_sources("aws_iam_policy_document")
         if doc["//"]["metadata"]["path"].endswith("-function/policy-document")
     }
-    assert set(documents) == {"projects-function", "health-function", "authorizer-function"}
+    assert set(documents) == {"projects-function", "health-function", "worker-function", "authorizer-function"}
     for role, statements in documents.items():
         for statement in statements:
             assert all("*" not in action for action in statement["actions"]), (role, statement)
@@ -135,6 +141,16 @@ def test_each_role_may_touch_only_its_own_resources(env, stacks) -> None:
     assert "projects-queue" in projects
     assert "keys-table" not in projects
     assert "secretsmanager" not in projects
+    assert "dynamodb:Scan" not in projects  # a key lists its own projects with a Query on the by-key index
+    assert "/index/by-key" in projects
+    worker = documents["worker-function"]
+    assert {a for s in worker for a in s["actions"] if a.startswith(("dynamodb:", "sqs:"))} == {
+        "dynamodb:UpdateItem",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+    }
+    assert "keys-table" not in json.dumps(worker)
     assert _kms_uses(documents["projects-function"]) == {
         ("kms:EncryptionContext:LambdaFunctionName", ("kms:Decrypt",)),
         ("kms:ViaService", ("kms:Decrypt", "kms:GenerateDataKey")),
@@ -169,6 +185,17 @@ def test_table_queue_and_dead_letter_queue(env, stacks) -> None:
     assert "aws_sqs_queue.api_projects-dlq" in queue["redrive_policy"]
     assert f'"maxReceiveCount" = {config.api.queue_max_receive_count}' in queue["redrive_policy"]
     assert dlq["message_retention_seconds"] == config.api.dlq_retention_days * 86400
+    assert queue["visibility_timeout_seconds"] == 6 * config.api.timeout_seconds
+    assert table["ttl"] == {"attribute_name": "expires_at", "enabled": True}
+    assert table["global_secondary_index"] == [
+        {"name": "by-key", "hash_key": "created_by_key", "range_key": "created_at", "projection_type": "ALL"}
+    ]
+    mapping = stack.resource("aws_lambda_event_source_mapping")
+    assert mapping["event_source_arn"] == "${aws_sqs_queue.api_projects-queue_8F0AAB25.arn}" or (
+        "aws_sqs_queue.api_projects-queue" in mapping["event_source_arn"]
+    )
+    assert "aws_lambda_function.api_worker-function" in mapping["function_name"]
+    assert mapping["function_response_types"] == ["ReportBatchItemFailures"]
     assert stack.resource("aws_s3_bucket", bucket=f"{config.name_prefix}-artifacts")
 
 
@@ -176,9 +203,15 @@ def test_table_queue_and_dead_letter_queue(env, stacks) -> None:
 def test_each_route_has_its_own_invoke_permission(env, stacks) -> None:
     permissions = stacks[env].resources("aws_lambda_permission")
     route_arns = sorted(p["source_arn"].split("}", 1)[1] for p in permissions if "execution_arn" in p["source_arn"])
-    assert route_arns[:3] == ["/*/GET/api/projects", "/*/GET/health", "/*/POST/api/projects"]
-    assert route_arns[3].startswith("/authorizers/${aws_api_gateway_authorizer.")
-    assert len(route_arns) == 4
+    assert route_arns[:5] == [
+        "/*/DELETE/api/projects/*",
+        "/*/GET/api/projects",
+        "/*/GET/api/projects/*",
+        "/*/GET/health",
+        "/*/POST/api/projects",
+    ]
+    assert route_arns[5].startswith("/authorizers/${aws_api_gateway_authorizer.")
+    assert len(route_arns) == 6
     assert all(p["principal"] == "apigateway.amazonaws.com" for p in permissions)
 
 
@@ -190,7 +223,7 @@ def test_stack_refs_roles() -> None:
     stack = AgenticAiStack(Testing.app(), "refs", config=load("dev"))
     refs = stack.refs
     assert refs.managed is True
-    assert [f.role for f in refs.functions] == ["projects", "health", "authorizer"]
+    assert [f.role for f in refs.functions] == ["projects", "health", "worker", "authorizer"]
     assert [t.role for t in refs.tables] == ["projects", "api_keys", "rate_limits"]
     assert [(q.role, q.is_dead_letter) for q in refs.queues] == [("projects", False), ("projects_dlq", True)]
     assert [b.role for b in refs.buckets] == ["artifacts"]
@@ -312,7 +345,7 @@ def test_every_method_is_validated_and_post_has_the_body_model(env, stacks) -> N
     assert model["name"] == "CreateProject"
     assert model["content_type"] == "application/json"
     methods = stack.resources("aws_api_gateway_method")
-    assert len(methods) == 3
+    assert len(methods) == 5
     assert all(m["request_validator_id"] for m in methods)
     for method in methods:
         expected = "body-and-parameters" if method["http_method"] == "POST" else "parameters"
@@ -327,10 +360,11 @@ def test_every_method_is_validated_and_post_has_the_body_model(env, stacks) -> N
     schema = json.loads(model["schema"])
     assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
     assert schema["required"] == ["name", "type", "description"]
-    assert {k: v["maxLength"] for k, v in schema["properties"].items()} == {
+    assert {k: v.get("maxLength") for k, v in schema["properties"].items()} == {
         "name": 200,
         "type": 64,
         "description": 4000,
+        "ttl_seconds": None,
     }
 
 
@@ -350,6 +384,10 @@ BODIES = (
     ({"name": None, "type": "t", "description": "d"}, False),
     ([], False),
     ("text", False),
+    ({"name": "n", "type": "t", "description": "d", "ttl_seconds": 86400}, True),
+    ({"name": "n", "type": "t", "description": "d", "ttl_seconds": 299}, False),
+    ({"name": "n", "type": "t", "description": "d", "ttl_seconds": "86400"}, False),
+    ({"name": "n", "type": "t", "description": "d", "ttl_seconds": True}, False),
 )
 
 
@@ -631,7 +669,7 @@ def test_protected_methods_carry_the_authorizer_from_construction(stacks) -> Non
     authorizer_id = f"${{aws_api_gateway_authorizer.{authorizer_key}.id}}"
     path_parts = {key: r["path_part"] for key, r in stack.document["resource"]["aws_api_gateway_resource"].items()}
     for method in stack.resources("aws_api_gateway_method"):
-        protected = path_parts[method["resource_id"].split(".")[1]] != "health"
+        protected = path_parts[method["resource_id"].split(".")[1]] != "live"
         assert method["authorization"] == ("CUSTOM" if protected else "NONE")
         assert method.get("authorizer_id") == (authorizer_id if protected else None)
         assert method.get("api_key_required") is (True if protected else None)
@@ -688,17 +726,30 @@ def test_demo_api_calls_its_front_door_factory_once_with_the_rest_api() -> None:
     assert api.rest_api_id.startswith("${TfToken")
     assert code.key.startswith("${TfToken")
     protected = [m for m in synth.resources("aws_api_gateway_method") if m["authorization"] == "CUSTOM"]
-    assert len(protected) == 2
+    assert len(protected) == 5
     assert {m["authorizer_id"] for m in protected} == {"auth-id"}
 
 
+def test_public_liveness_is_an_explicit_opt_in() -> None:
+    """GET /health needs the key; only ``public_liveness`` adds a keyless GET /health/live."""
+    from modules.api.routes import LIVENESS_ROUTE, ROUTES, routes_for
+
+    health = next(r for r in ROUTES if r.path == "/health")
+    assert health.protected is True
+    assert all(r.protected for r in routes_for(False))
+    assert routes_for(True) == (*ROUTES, LIVENESS_ROUTE)
+    assert (LIVENESS_ROUTE.path, LIVENESS_ROUTE.protected) == ("/health/live", False)
+    assert ApiConfig().public_liveness is False
+
+
 def test_routes_own_their_function_specs() -> None:
-    from modules.api.routes import ROUTES, functions_of
+    from modules.api.routes import CONSUMERS, ROUTES, functions_of
 
     assert [f.role for f in functions_of(ROUTES)] == ["projects", "health"]
+    assert [c.function.role for c in CONSUMERS] == ["worker"]
     assert {r.function.handler for r in ROUTES} == {"functions.projects.handler", "functions.health.handler"}
-    for route in ROUTES:
-        module = route.function.handler.rsplit(".", 1)[0].replace("functions.", "")
+    for spec in (*(r.function for r in ROUTES), *(c.function for c in CONSUMERS)):
+        module = spec.handler.rsplit(".", 1)[0].replace("functions.", "")
         assert (FUNCTIONS_DIR / f"{module}.py").is_file()
 
 
@@ -743,3 +794,14 @@ def test_grants_name_only_the_actions_asked_for() -> None:
     assert grant_read_secret("s").resources == ("s",)
     with pytest.raises(ValueError, match=r"^grant_table_items: got no operation"):
         grant_table_items("t")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_one_body_limit_for_the_waf_and_the_handler(env, stacks) -> None:
+    from environments.config.api import MAX_BODY_BYTES
+    from environments.config.waf import BodySizeLimit
+    from modules.functions import projects
+
+    function = stacks[env].resource("aws_lambda_function", function_name=f"{load(env).name_prefix}-projects")
+    assert function["environment"]["variables"]["MAX_BODY_BYTES"] == str(MAX_BODY_BYTES)
+    assert projects.MAX_BODY_BYTES == BodySizeLimit.max_body_bytes == MAX_BODY_BYTES == 65536

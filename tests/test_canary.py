@@ -130,6 +130,7 @@ def test_role_is_least_privilege(env: str, stacks) -> None:
     assert statements["ReadApiKey"]["actions"] == ["secretsmanager:GetSecretValue"]
     assert statements["ReadApiKey"]["resources"] == [canary["run_config"]["environment_variables"]["API_KEY_SECRET_ID"]]
     assert statements["WriteLogs"]["resources"][0].endswith(f":log-group:/aws/lambda/cwsyn-{canary['name']}-*")
+    assert statements["WriteLogs"]["actions"] == ["logs:CreateLogStream", "logs:PutLogEvents"]  # never creates one
     # The secret is encrypted with the data key: decrypt with that key only, and only through Secrets Manager.
     decrypt = statements["DecryptApiKey"]
     assert decrypt["actions"] == ["kms:Decrypt"]
@@ -338,3 +339,58 @@ def test_rejects_zero_abort_days() -> None:
 
     with pytest.raises(ValueError, match=r"^ApiCanary.abort_incomplete_multipart_upload_days: got 0; allowed"):
         synth_scope(build)
+
+
+@pytest.mark.parametrize("env", WITH_CANARY)
+def test_canary_log_group_is_created_up_front_with_retention_and_the_data_key(env: str, stacks) -> None:
+    config, stack = load(env), stacks[env]
+    groups = [g for g in stack.resources("aws_cloudwatch_log_group") if "engine_arn" in str(g["name"])]
+    (group,) = groups
+    assert group["name"].startswith('/aws/lambda/${element(split(":", aws_synthetics_canary.')
+    assert group["name"].endswith(".engine_arn), 6)}")
+    assert group["retention_in_days"] == config.log_retention_days
+    assert group["kms_key_id"] == "${aws_kms_key.data-key_5D719C34.arn}"
+
+
+def test_business_hours_schedule_is_a_utc_cron_and_priced_as_such() -> None:
+    from environments.config.canary import BusinessHours, Weekday, cron_runs_per_month
+    from scripts.estimate_costs import canary_line
+
+    config = CanaryConfig(schedule_minutes=5, business_hours=BusinessHours())
+    assert config.schedule_expression == "cron(0/5 8-17 ? * MON-FRI *)"
+    # 10 hours x 12 runs x 5 of 7 days of a 30-day month.
+    assert config.runs_per_month == cron_runs_per_month(config.schedule_expression) == round(120 * 30 * 5 / 7)
+    assert canary_line("c", config.schedule_expression).quantity == config.runs_per_month
+    assert config.runs_per_month < CanaryConfig(schedule_minutes=5).runs_per_month / 3
+    weekend = BusinessHours(start_hour_utc=0, end_hour_utc=24, first_day=Weekday.SAT, last_day=Weekday.SAT)
+    assert CanaryConfig(schedule_minutes=15, business_hours=weekend).schedule_expression == (
+        "cron(0/15 0-23 ? * SAT-SAT *)"
+    )
+
+
+def test_business_hours_schedule_reaches_the_canary() -> None:
+    from cdktf import Testing
+
+    from environments.config.canary import BusinessHours
+    from modules.stack import AgenticAiStack
+
+    dev = load("dev")
+    config = dev.model_copy(update={"canary": dev.canary.model_copy(update={"business_hours": BusinessHours()})})
+    stack = AgenticAiStack(Testing.app(), "hours", config=config)
+    assert stack.canary.runs_continuously is False  # its alarm must not treat off-hours silence as failure
+    (canary,) = json.loads(Testing.synth(stack))["resource"]["aws_synthetics_canary"].values()
+    assert canary["schedule"]["expression"] == "cron(0/15 8-17 ? * MON-FRI *)"
+
+
+def test_rejects_business_hours_ending_before_they_start() -> None:
+    from environments.config.canary import BusinessHours
+
+    with pytest.raises(ValueError, match=r"canary\.business_hours\.end_hour_utc: got 8; allowed: an hour after"):
+        BusinessHours(start_hour_utc=8, end_hour_utc=8)
+
+
+def test_rejects_business_days_in_reverse_order() -> None:
+    from environments.config.canary import BusinessHours, Weekday
+
+    with pytest.raises(ValueError, match=r"canary\.business_hours\.last_day: got 'MON'; allowed: a day from"):
+        BusinessHours(first_day=Weekday.FRI, last_day=Weekday.MON)

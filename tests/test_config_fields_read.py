@@ -24,6 +24,7 @@ ALLOW_LIST: dict[str, str] = {
     "WafConfig.ip_allow_list": _WAF_RULE_FIELD,
     "WafConfig.ip_deny_list": _WAF_RULE_FIELD,
     "WafConfig.geo_block": _WAF_RULE_FIELD,
+    "WafConfig.body_size_limit": _WAF_RULE_FIELD,
     "WafConfig.managed_rules": _WAF_RULE_FIELD,
     "WafConfig.injection_matches": _WAF_RULE_FIELD,
     # An acknowledgement, not a setting: stating the extra cost makes a capacity increase a reviewed choice.

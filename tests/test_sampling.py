@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
 from environments import ENVIRONMENTS, load
 from modules.functions import sampling
 from modules.monitoring.log_metrics import AUTHORIZER_OUTCOMES
+
+ROOT = Path(__file__).resolve().parent.parent
 
 AUTHORIZER_HANDLER = "functions.authorizer.handler"
 
@@ -67,14 +70,31 @@ def test_every_function_logs_json_at_its_environments_levels_and_rate(env: str, 
     functions = stacks[env].resources("aws_lambda_function")
     assert functions
     for fn in functions:
+        rate = 1.0 if fn["function_name"].endswith("-authorizer") else logging_config.info_sample_rate
         if not logging_config.json_logging_config_enabled:  # the emulator (local): moto drops LoggingConfig
             assert "logging_config" not in fn
-            assert float(fn["environment"]["variables"]["LOG_SAMPLE_RATE"]) == logging_config.info_sample_rate
+            assert float(fn["environment"]["variables"]["LOG_SAMPLE_RATE"]) == rate
             continue
         assert fn["logging_config"]["log_format"] == "JSON", fn["function_name"]
         assert fn["logging_config"]["application_log_level"] == logging_config.application_log_level.value
         assert fn["logging_config"]["system_log_level"] == logging_config.system_log_level.value
-        assert float(fn["environment"]["variables"]["LOG_SAMPLE_RATE"]) == logging_config.info_sample_rate
+        assert float(fn["environment"]["variables"]["LOG_SAMPLE_RATE"]) == rate
+
+
+def test_the_authorizer_is_never_sampled(stacks) -> None:
+    """Its one INFO line per request is the decision the metric filters count: sampling would undercount them."""
+    assert load("prod").monitoring.function_logging.info_sample_rate < 1.0  # prod samples the handlers...
+    (authorizer,) = [
+        f for f in stacks["prod"].resources("aws_lambda_function") if f["function_name"].endswith("-authorizer")
+    ]
+    assert authorizer["environment"]["variables"]["LOG_SAMPLE_RATE"] == "1"  # ...never the authorizer
+
+
+def test_handlers_start_sampling_and_the_authorizer_does_not() -> None:
+    functions = ROOT / "modules" / "functions"
+    for handler in ("health.py", "projects.py", "worker.py"):
+        assert "sampling.start(context)" in (functions / handler).read_text(), handler
+    assert "sampling" not in (functions / "authorizer.py").read_text()
 
 
 def test_only_the_emulator_turns_the_json_logging_config_off() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from environments import ENVIRONMENTS, load
 from environments.config.waf import (
+    BodySizeLimit,
     GeoBlock,
     InjectionAttack,
     InjectionMatch,
@@ -41,6 +42,7 @@ PREFIX = "agenticai-waftest"
 FULL = WafConfig(
     mode=RuleAction.COUNT,
     rate_limit=RateLimit(limit=100, window_seconds=60, action=RuleAction.BLOCK),
+    body_size_limit=BodySizeLimit(action=RuleAction.BLOCK),
     managed_rules=(
         ManagedRules(ManagedRuleGroup.IP_REPUTATION),
         ManagedRules(ManagedRuleGroup.ANONYMOUS_IP, excluded_rules=("HostingProviderIPList",)),
@@ -111,7 +113,7 @@ def test_web_acl_is_regional_allows_by_default_and_has_its_own_metric(full) -> N
 def test_web_acl_rules_are_the_rendered_rule_set_verbatim(full) -> None:
     stack, waf = full
     rules = stack.resource("aws_wafv2_web_acl", name=f"{PREFIX}-waf")["rule"]
-    assert len(rules) == len(FULL.rules) == 11
+    assert len(rules) == len(FULL.rules) == 12
     ip_sets = {ip["name"]: ip for ip in stack.resources("aws_wafv2_ip_set")}
     expected = json.loads(json.dumps(waf.rule_set.render()))
     # IP set ARNs are Terraform references to this construct's IP sets.
@@ -159,8 +161,8 @@ def test_staged_modes_and_per_rule_overrides_render_as_the_provider_expects(full
 
 def test_rate_limited_clients_get_a_json_body(full) -> None:
     stack, _ = full
-    (body,) = stack.resource("aws_wafv2_web_acl", name=f"{PREFIX}-waf")["custom_response_body"]
-    assert body["key"] == "rate-limited"
+    bodies = stack.resource("aws_wafv2_web_acl", name=f"{PREFIX}-waf")["custom_response_body"]
+    (body,) = [b for b in bodies if b["key"] == "rate-limited"]
     assert body["content_type"] == "APPLICATION_JSON"
     assert json.loads(body["content"])["retryAfterSeconds"] == 60
 
@@ -257,8 +259,15 @@ def test_default_config_keeps_every_log_and_creates_no_ip_sets(default) -> None:
     assert "logging_filter" not in stack.resource("aws_wafv2_web_acl_logging_configuration")
     assert stack.resource("aws_cloudwatch_log_group", name=f"aws-waf-logs-{PREFIX}")["retention_in_days"] == 14
     names = [r["name"] for r in stack.resource("aws_wafv2_web_acl", name=f"{PREFIX}-waf")["rule"]]
-    assert names == ["rate-limit-per-ip", "aws-ip-reputation", "aws-known-bad-inputs", "aws-common", "aws-sqli"]
-    assert waf.rule_set.wcu == 1127
+    assert names == [
+        "body-size-limit",
+        "rate-limit-per-ip",
+        "aws-ip-reputation",
+        "aws-known-bad-inputs",
+        "aws-common",
+        "aws-sqli",
+    ]
+    assert waf.rule_set.wcu == 1134
 
 
 # ----------------------------------------------------------------------------- real tools
@@ -331,6 +340,14 @@ def test_apply_to_the_moto_server_round_trips(full, terraform, moto_server, tmp_
     assert rules["rate-limit-per-ip"]["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
     assert rules["aws-common"]["OverrideAction"] == {"Count": {}}
     assert acl["CustomResponseBodies"]["rate-limited"]["ContentType"] == "APPLICATION_JSON"
+    size = rules["body-size-limit"]
+    assert size["Action"]["Block"]["CustomResponse"] == {"ResponseCode": 413, "CustomResponseBodyKey": "body-too-large"}
+    too_large, read_with_body = size["Statement"]["OrStatement"]["Statements"]
+    assert too_large["RegexMatchStatement"]["FieldToMatch"] == {"SingleHeader": {"Name": "content-length"}}
+    assert read_with_body["AndStatement"]["Statements"][1]["SizeConstraintStatement"]["FieldToMatch"] == {
+        "Body": {"OversizeHandling": "MATCH"}
+    }
+    assert json.loads(acl["CustomResponseBodies"]["body-too-large"]["Content"])["maxBodyBytes"] == 65536
 
     logging = client.get_logging_configuration(ResourceArn=summary["ARN"])["LoggingConfiguration"]
     assert logging["LogDestinationConfigs"] == [f"arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-{PREFIX}"]

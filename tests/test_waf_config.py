@@ -6,6 +6,7 @@ import pytest
 
 from environments.config.waf import (
     DEFAULT_MANAGED_RULES,
+    BodySizeLimit,
     GeoBlock,
     InjectionAttack,
     InjectionMatch,
@@ -238,9 +239,10 @@ def test_rejects_bad_rule_name() -> None:
 
 
 def test_rejects_wcu_over_budget() -> None:
-    # Every managed group (1,175) plus the rate limit (2) plus an XSS match on two components (120) = 1,297.
+    # Every managed group (1,175), the body size limit (7), the rate limit (2), an XSS match on two components (120).
     error = rejects(
-        r"^waf\.capacity_wcu: got 1297; allowed: at most capacity_budget_wcu=1200 \(rules: rate-limit-per-ip 2, "
+        r"^waf\.capacity_wcu: got 1304; allowed: at most capacity_budget_wcu=1200 \(rules: body-size-limit 7, "
+        r"rate-limit-per-ip 2, "
         r"aws-ip-reputation 25, aws-anonymous-ip 50, aws-known-bad-inputs 200, aws-common 700, aws-sqli 200, "
         r"xss-match 120\)$",
         lambda: WafConfig(
@@ -249,7 +251,7 @@ def test_rejects_wcu_over_budget() -> None:
             capacity_budget_wcu=1200,
         ),
     )
-    assert error.value == 1297
+    assert error.value == 1304
 
 
 def test_rejects_wcu_over_the_default_budget_of_1500() -> None:
@@ -258,9 +260,9 @@ def test_rejects_wcu_over_the_default_budget_of_1500() -> None:
             InjectionAttack.XSS, priority=60 + i, name=f"xss-{i}", text_transformations=tuple(TextTransformation)
         )
         for i in range(2)
-    )  # 2 x 2 x (40 + 7 x 10) = 440 on top of the 1,127 default
+    )  # 2 x 2 x (40 + 7 x 10) = 440 on top of the 1,134 default
     rejects(
-        r"^waf\.capacity_wcu: got 1567; allowed: at most capacity_budget_wcu=1500",
+        r"^waf\.capacity_wcu: got 1574; allowed: at most capacity_budget_wcu=1500",
         lambda: WafConfig(injection_matches=heavy),
     )
 
@@ -304,7 +306,7 @@ def test_budget_above_1500_is_accepted_when_the_extra_cost_is_named() -> None:
     config = WafConfig(
         injection_matches=heavy, capacity_budget_wcu=2000, extra_capacity_cost_usd_per_million_requests=0.2
     )
-    assert config.capacity_wcu == 1567
+    assert config.capacity_wcu == 1574
 
 
 @pytest.mark.parametrize(
@@ -327,7 +329,7 @@ def test_managed_group_capacities_are_the_published_numbers() -> None:
     }
 
 
-def test_default_rule_set_is_the_seeds_protections_in_1127_wcu() -> None:
+def test_default_rule_set_is_the_seeds_protections_in_1134_wcu() -> None:
     config = WafConfig()
     assert config.managed_rules == DEFAULT_MANAGED_RULES
     assert {m.group for m in config.managed_rules} == {
@@ -336,7 +338,7 @@ def test_default_rule_set_is_the_seeds_protections_in_1127_wcu() -> None:
         ManagedRuleGroup.SQLI,
         ManagedRuleGroup.IP_REPUTATION,
     }
-    assert config.capacity_wcu == 700 + 200 + 200 + 25 + 2
+    assert config.capacity_wcu == 700 + 200 + 200 + 25 + 2 + 7
     assert [r.priority for r in config.rules] == sorted(r.priority for r in config.rules)
 
 
@@ -353,7 +355,7 @@ def test_capacity_adds_every_statement_type() -> None:
         capacity_budget_wcu=2000,
         extra_capacity_cost_usd_per_million_requests=0.2,
     )
-    assert config.capacity_wcu == 1175 + 2 + 1 + 2 + 1 + 60 + 80
+    assert config.capacity_wcu == 1175 + 2 + 1 + 2 + 1 + 60 + 80 + 7
 
 
 def test_per_rule_action_overrides_the_mode() -> None:
@@ -379,8 +381,8 @@ def test_docs_example_is_a_valid_config() -> None:
     example = re.search(r"```python\n(waf=WafConfig\(.*?\n\))\n```", section, re.S).group(1)
     namespace = {name: getattr(config_module, name) for name in config_module.__all__}
     exec(example, namespace)  # noqa: S102 - our own docs
-    # 1,127 default + 50 anonymous IP + 1 geo + 2 deny-list IP sets + 120 XSS on two components = 1,300
-    assert namespace["waf"].capacity_wcu == 1300
+    # 1,134 default + 50 anonymous IP + 1 geo + 2 deny-list IP sets + 120 XSS on two components = 1,307
+    assert namespace["waf"].capacity_wcu == 1307
 
 
 def test_cli_reports_a_bad_waf_value_in_one_line_without_traceback(tmp_path) -> None:
@@ -481,9 +483,9 @@ def test_every_rule_kind_implements_the_protocol_and_reaches_the_rule_set() -> N
         injection_matches=(InjectionMatch(InjectionAttack.SQLI),),
     )
     kinds = {type(spec) for spec in config.rules}
-    assert kinds == {ManagedRules, RateLimit, GeoBlock, IpAllowList, IpDenyList, InjectionMatch}
+    assert kinds == {ManagedRules, BodySizeLimit, RateLimit, GeoBlock, IpAllowList, IpDenyList, InjectionMatch}
     assert all(isinstance(spec, WafRuleSpec) for spec in config.rules)
-    assert len(config.rules) == 9
+    assert len(config.rules) == 10
 
 
 def test_rejects_misspelt_field_naming_the_rule() -> None:

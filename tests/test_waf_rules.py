@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from environments import ENVIRONMENTS, load
 from environments.config.waf import (
+    BODY_TOO_LARGE_BODY_KEY,
     RATE_LIMITED_BODY_KEY,
+    BodySizeLimit,
     GeoBlock,
     InjectionAttack,
     InjectionMatch,
@@ -85,8 +88,8 @@ def test_rate_limit_blocks_with_429_json_body_and_retry_after() -> None:
             }
         }
     }
-    (body,) = rule_set.custom_response_bodies
-    assert (body.key, body.content_type) == (RATE_LIMITED_BODY_KEY, "APPLICATION_JSON")
+    (body,) = [b for b in rule_set.custom_response_bodies if b.key == RATE_LIMITED_BODY_KEY]
+    assert body.content_type == "APPLICATION_JSON"
     assert json.loads(body.content) == {
         "error": "TooManyRequests",
         "message": "Rate limit exceeded: at most 500 requests per 60 seconds per client IP.",
@@ -180,7 +183,7 @@ def test_rules_render_in_priority_order() -> None:
     config = WafConfig(geo_block=GeoBlock(("KP",)), ip_deny_list=IpDenyList(("198.51.100.0/24",)))
     priorities = [rule["priority"] for rule in build_rule_set(config, metric_prefix="p", ip_set_arns=IP_SETS).render()]
     assert priorities == sorted(priorities)
-    assert len(priorities) == 7
+    assert len(priorities) == 8
 
 
 def test_rule_set_rejects_duplicate_names_when_built_by_hand() -> None:
@@ -201,7 +204,7 @@ def test_rule_set_wcu_equals_the_configs_capacity() -> None:
         managed_rules=tuple(ManagedRules(g) for g in ManagedRuleGroup),
         injection_matches=(InjectionMatch(InjectionAttack.SQLI),),
     )
-    assert build_rule_set(config, metric_prefix="p", ip_set_arns=NO_IP_SETS).wcu == config.capacity_wcu == 1177 + 80
+    assert build_rule_set(config, metric_prefix="p", ip_set_arns=NO_IP_SETS).wcu == config.capacity_wcu == 1177 + 80 + 7
 
 
 # ----------------------------------------------------------------------------- every environment
@@ -278,14 +281,77 @@ def test_environment_blocks_rate_limited_clients_with_429_when_blocking(env_rule
         assert action["block"]["custom_response"]["response_code"] == 429
     else:
         assert action == {"count": {}}
-    assert [body.key for body in rule_set.custom_response_bodies] == [RATE_LIMITED_BODY_KEY]
+    assert [body.key for body in rule_set.custom_response_bodies] == [BODY_TOO_LARGE_BODY_KEY, RATE_LIMITED_BODY_KEY]
 
 
 def test_environment_never_blocks_bodies_the_api_accepts(env_rules) -> None:
     """POST /api/projects takes JSON bodies up to MAX_BODY_BYTES; the core rule set's 8 KB body limit only counts."""
-    from modules.functions.projects import MAX_BODY_BYTES
+    from environments.config.api import MAX_BODY_BYTES
 
     _, config, _ = env_rules
     assert MAX_BODY_BYTES > 8192
     common = next(m for m in config.managed_rules if m.group is ManagedRuleGroup.COMMON)
     assert ("SizeRestrictions_BODY", RuleAction.COUNT) in common.sub_rule_actions
+
+
+# --- body size at the edge -----------------------------------------------------------------------------
+
+
+def test_body_size_rule_blocks_with_a_json_413_at_the_handlers_limit() -> None:
+    from environments.config.api import MAX_BODY_BYTES
+    from environments.config.waf import content_length_over
+
+    rule_set = build_rule_set(WafConfig(), metric_prefix="p", ip_set_arns=NO_IP_SETS)
+    rule = rule_set.rule("body-size-limit").render()
+    assert rule["action"] == {
+        "block": {"custom_response": {"response_code": 413, "custom_response_body_key": BODY_TOO_LARGE_BODY_KEY}}
+    }
+    too_large, read_with_body = rule["statement"]["or_statement"]["statement"]
+    regex = too_large["regex_match_statement"]
+    assert regex["field_to_match"] == {"single_header": {"name": "content-length"}}
+    assert regex["regex_string"] == content_length_over(MAX_BODY_BYTES)
+    method, size = read_with_body["and_statement"]["statement"]
+    assert method["regex_match_statement"]["field_to_match"] == {"method": {}}
+    assert re.fullmatch(method["regex_match_statement"]["regex_string"], "GET")
+    assert re.fullmatch(method["regex_match_statement"]["regex_string"], "HEAD")
+    assert not re.fullmatch(method["regex_match_statement"]["regex_string"], "POST")
+    assert size["size_constraint_statement"] == {
+        "field_to_match": {"body": {"oversize_handling": "MATCH"}},
+        "comparison_operator": "GT",
+        "size": 0,
+        "text_transformation": [{"priority": 0, "type": "NONE"}],
+    }
+    (body,) = [b for b in rule_set.custom_response_bodies if b.key == BODY_TOO_LARGE_BODY_KEY]
+    assert json.loads(body.content)["maxBodyBytes"] == MAX_BODY_BYTES == BodySizeLimit.max_body_bytes
+
+
+@pytest.mark.parametrize(
+    ("value", "blocked"),
+    [
+        ("0", False),
+        ("65536", False),
+        ("065536", False),
+        ("65537", True),
+        ("99999", True),
+        ("100000", True),
+        ("1048576", True),
+        ("6553", False),
+        ("abc", False),
+    ],
+)
+def test_content_length_regex_matches_exactly_the_sizes_over_the_limit(value, blocked) -> None:
+    from environments.config.waf import content_length_over
+
+    assert bool(re.fullmatch(content_length_over(65536), value)) is blocked
+
+
+def test_content_length_regex_is_exact_for_every_size_up_to_a_million() -> None:
+    from environments.config.waf import content_length_over
+
+    pattern = re.compile(content_length_over(65536))
+    assert [n for n in range(1_000_000) if bool(pattern.fullmatch(str(n))) != (n > 65536)] == []
+
+
+def test_body_size_rule_in_count_mode_only_counts() -> None:
+    rule_set = build_rule_set(WafConfig(mode=RuleAction.COUNT), metric_prefix="p", ip_set_arns=NO_IP_SETS)
+    assert rule_set.rule("body-size-limit").render()["action"] == {"count": {}}

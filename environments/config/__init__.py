@@ -32,6 +32,7 @@ from environments.config.monitoring import (
 from environments.config.tiers import PRODUCTION_RULES, TierRule
 from environments.config.waf import (
     DEFAULT_MANAGED_RULES,
+    BodySizeLimit,
     GeoBlock,
     InjectionAttack,
     InjectionMatch,
@@ -82,6 +83,7 @@ __all__ = [
     "FunctionLoggingConfig",
     "MonitoringConfig",
     "QuotaPeriod",
+    "BodySizeLimit",
     "RateLimit",
     "RequestComponent",
     "RuleAction",

@@ -12,6 +12,9 @@ from environments.config.base import BucketName, ConfigModel, InstanceOf, Patter
 # API Gateway stage names: letters, digits, hyphens and underscores, up to 128 characters.
 StageName = Annotated[str, Pattern(r"[A-Za-z0-9_-]{1,128}", "an API Gateway stage name")]
 ReservedConcurrency = Annotated[int, Field(ge=1, le=10000)]
+#: The API's one request-body limit (bytes): the WAF's body size rule blocks larger bodies at the edge, and the
+#: projects handler receives it as its ``MAX_BODY_BYTES`` environment variable (``modules.api.routes``).
+MAX_BODY_BYTES = 64 * 1024
 
 
 class LambdaRuntime(enum.Enum):
@@ -120,6 +123,9 @@ class ApiConfig(ConfigModel):
     """Execution logging of the demo stage's methods (to ``API-Gateway-Execution-Logs_<api id>/<stage>``).
     Default: ERROR (authorizer, integration and validation failures; INFO logs every request and costs more).
     Data tracing is always off: it would log API keys. OFF fails the security gate (checkov CKV2_AWS_4)."""
+    public_liveness: bool = False
+    """Add a keyless ``GET /health/live`` for uptime checkers that cannot send an ``X-API-Key`` header
+    (``GET /health`` always needs the key). Default: off; nothing answers without a key."""
     manage_account_logging_role: bool = True
     """Create API Gateway's CloudWatch logging role and set it for the account (``aws_api_gateway_account``),
     one setting per account and region shared by every API: turn off when another stack owns it (the stage's

@@ -17,6 +17,7 @@ from typing import Annotated, Any, ClassVar, NamedTuple, Protocol, runtime_check
 from pydantic import AfterValidator, Field, PlainSerializer, ValidationInfo, field_validator, model_validator
 
 from environments.config import waf_catalogue as aws
+from environments.config.api import MAX_BODY_BYTES
 from environments.config.base import ConfigError, ConfigModel, InstanceOf, OneOf, Pattern, unique
 from environments.config.waf_catalogue import ManagedRuleGroup, extra_capacity_cost_usd_per_million_requests
 
@@ -26,6 +27,8 @@ Priority = Annotated[int, Field(ge=0, le=1_000_000)]
 Version = Annotated[str, Pattern(r"Version_[0-9]+\.[0-9]+", "a version like Version_1.10")]
 #: The key of the web ACL's custom response body that rate-limited clients receive.
 RATE_LIMITED_BODY_KEY = "rate-limited"
+#: The key of the custom response body of requests whose body is too large (or present on GET/HEAD).
+BODY_TOO_LARGE_BODY_KEY = "body-too-large"
 
 
 class RuleAction(enum.Enum):
@@ -258,6 +261,87 @@ class RateLimit(RuleSpec):
         return {"rate_based_statement": statement}
 
 
+def content_length_over(limit: int) -> str:
+    """A regex matching exactly the decimal numbers greater than ``limit`` (no leading zeros, or any number
+    of digits more than ``limit`` has): WAF compares header text, not numbers."""
+    digits = str(limit)
+    longer = f"[1-9][0-9]{{{len(digits)},}}"
+    same_length = []
+    for i, digit in enumerate(digits):
+        if digit == "9":
+            continue
+        higher = str(int(digit) + 1) if digit == "8" else f"{int(digit) + 1}-9"
+        rest = len(digits) - i - 1
+        same_length.append(f"{digits[:i]}[{higher}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    return "^0*(" + "|".join([longer, *same_length]) + ")$"
+
+
+class BodySizeLimit(RuleSpec):
+    """Requests with a body over the API's limit (``MAX_BODY_BYTES``, the handler's), and GET or HEAD requests
+    with any body, get HTTP 413 with a JSON body before they reach API Gateway's Lambda integrations.
+
+    WAF sees only the first 16 KB of a body in front of API Gateway (more costs extra per request), so the size
+    is read from ``Content-Length`` (a request without it and over the limit still meets the handler's check);
+    a GET/HEAD body is found by its first byte (oversize handling MATCH). The common rule set's 8 KB
+    ``SizeRestrictions_BODY`` only counts: the API accepts up to 64 KB.
+    """
+
+    config_path = "waf.body_size_limit"
+
+    priority: Priority = 5
+    """Evaluation order. Default: 5, after the IP lists and geo blocking, before the rate limit."""
+    action: Action = None
+    name: RuleName = "body-size-limit"
+    """The rule's name. Default: ``body-size-limit``."""
+
+    max_body_bytes: ClassVar[int] = MAX_BODY_BYTES
+    wcu: ClassVar[int] = 2 * aws.WCU_REGEX_MATCH + aws.WCU_SIZE_CONSTRAINT
+
+    @property
+    def response_bodies(self) -> Mapping[str, str]:
+        message = f"Request body too large: at most {self.max_body_bytes} bytes, and none on GET or HEAD."
+        body = {"error": "PayloadTooLarge", "message": message, "maxBodyBytes": self.max_body_bytes}
+        return {BODY_TOO_LARGE_BODY_KEY: json.dumps(body, separators=(",", ":"))}
+
+    def render_action(self, verdict: Verdict) -> dict[str, Any]:
+        if verdict is not Verdict.BLOCK:
+            return super().render_action(verdict)
+        response = {"response_code": 413, "custom_response_body_key": BODY_TOO_LARGE_BODY_KEY}
+        return {"action": {"block": {"custom_response": response}}}
+
+    def render_statement(self, _ip_set_arns: Mapping[str, str]) -> dict[str, Any]:
+        none = [{"priority": 0, "type": "NONE"}]
+        too_large = {
+            "regex_match_statement": {
+                "field_to_match": {"single_header": {"name": "content-length"}},
+                "regex_string": content_length_over(self.max_body_bytes),
+                "text_transformation": none,
+            }
+        }
+        read_with_body = {
+            "and_statement": {
+                "statement": [
+                    {
+                        "regex_match_statement": {
+                            "field_to_match": {"method": {}},
+                            "regex_string": "^(GET|HEAD)$",
+                            "text_transformation": none,
+                        }
+                    },
+                    {
+                        "size_constraint_statement": {
+                            "field_to_match": {"body": {"oversize_handling": "MATCH"}},
+                            "comparison_operator": "GT",
+                            "size": 0,
+                            "text_transformation": none,
+                        }
+                    },
+                ]
+            }
+        }
+        return {"or_statement": {"statement": [too_large, read_with_body]}}
+
+
 class GeoBlock(RuleSpec):
     """Block (or count) requests from these countries."""
 
@@ -434,6 +518,8 @@ class WafConfig(ConfigModel):
     """Blocked networks. Default: none."""
     geo_block: InstanceOf[GeoBlock] | None = None
     """Countries to block. Default: none."""
+    body_size_limit: InstanceOf[BodySizeLimit] | None = BodySizeLimit()
+    """Bodies over the API's 64 KB limit, and bodies on GET/HEAD, get a JSON 413. Default: on; ``None`` removes it."""
     rate_limit: InstanceOf[RateLimit] | None = RateLimit()
     """Per-IP rate limiting. Default: 2,000 requests per 300 s, the seed's limit; ``None`` removes it."""
     managed_rules: tuple[InstanceOf[ManagedRules], ...] = DEFAULT_MANAGED_RULES

@@ -33,6 +33,13 @@ WCU_IP_SET_REFERENCE = 1
 WCU_XSS_MATCH = 40
 WCU_SQLI_MATCH = 20  # sensitivity LOW (the default; HIGH costs 30)
 WCU_PER_TEXT_TRANSFORMATION = 10
+WCU_REGEX_MATCH = 3
+WCU_SIZE_CONSTRAINT = 1
+
+#: How much of a body WAF sees in front of API Gateway without an AssociationConfig (16 KB); a larger body is
+#: cut there, so a size limit above it must read the Content-Length header
+#: (https://docs.aws.amazon.com/waf/latest/developerguide/web-request-body-inspection.html).
+BODY_INSPECTION_LIMIT_BYTES = 16 * 1024
 
 #: ISO 3166-1 alpha-2: every officially assigned code (249).
 ISO_COUNTRY_CODES: frozenset[str] = frozenset(

@@ -23,6 +23,7 @@ from cdktf_cdktf_provider_aws.api_gateway_rest_api import (
 )
 from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
 from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
+from cdktf_cdktf_provider_aws.lambda_event_source_mapping import LambdaEventSourceMapping
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
@@ -33,7 +34,16 @@ from environments.config.monitoring import FunctionLoggingConfig
 from modules.api.account_logging import ApiGatewayAccountLogging
 from modules.api.function import FunctionCode, FunctionProps, PythonFunction, upload_code
 from modules.api.handle import ApiAuthorization, FrontDoorFactory
-from modules.api.routes import ROUTES, Backends, Route, functions_of
+from modules.api.routes import (
+    CONSUMERS,
+    PROJECTS_INDEX,
+    Backends,
+    QueueConsumer,
+    Route,
+    functions_of,
+    path_slug,
+    routes_for,
+)
 from modules.api.schema import BODY_MODELS, access_log_format
 from modules.core.kms import DataKey
 from modules.core.lazy import lazy_string
@@ -41,7 +51,13 @@ from modules.core.naming import Naming
 from modules.core.packaging import Package
 from modules.core.refs import BucketRef, FunctionRef, QueueRef, RestApiRef, ServiceRefs, TableRef
 from modules.data.queues import deny_insecure_transport
-from modules.data.tables import TableProps, encrypted_table
+from modules.data.tables import IndexProps, TableProps, encrypted_table
+from modules.functions.projects import TENANT_ATTRIBUTE, TTL_ATTRIBUTE
+
+#: SQS visibility timeout per second of the consumer's timeout: AWS recommends at least six times the
+#: function timeout for an event source mapping
+#: (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html#events-sqs-queueconfig).
+VISIBILITY_TIMEOUT_FACTOR = 6
 
 
 def function_props(
@@ -60,12 +76,15 @@ def function_props(
 
 
 class DemoApi(Construct):
-    """The demo AgenticAI API: a REGIONAL REST API with one stage, the routes of :data:`ROUTES` and their backends.
+    """The demo AgenticAI API: a REGIONAL REST API with one stage, its routes and their backends.
 
     Creates the artifacts bucket (which holds the Lambda package), the projects
-    table (on-demand, point-in-time recovery, encrypted with ``data_key``), the projects queue and
-    its dead-letter queue (SSE), one function per distinct :class:`FunctionSpec` of the routes and
-    the API itself.
+    table (on-demand, point-in-time recovery, encrypted with ``data_key``, a ``by-key`` index of each
+    key's projects, TTL on ``expires_at``), the projects queue and its dead-letter queue (SSE), one
+    function per distinct :class:`FunctionSpec` of the routes and of the queue's ``consumers`` (each
+    with an event source mapping reporting partial batch failures) and the API itself.
+
+    routes: Default: ``routes_for(config.public_liveness)``. consumers: Default: :data:`CONSUMERS`.
 
     Build order (nothing is edited after it is built): the REST API, then the front door built from
     it by ``front_door`` (called once), then the methods, with the front door's authorizer on the
@@ -98,11 +117,13 @@ class DemoApi(Construct):
         data_key: DataKey,
         front_door: FrontDoorFactory | None = None,
         deletion_protection: bool = False,
-        routes: tuple[Route, ...] = ROUTES,
+        routes: tuple[Route, ...] | None = None,
+        consumers: tuple[QueueConsumer, ...] = CONSUMERS,
         function_logging: FunctionLoggingConfig | None = None,
     ) -> None:
         super().__init__(scope, id)
-        self.routes = routes
+        self.routes = routes if routes is not None else routes_for(config.public_liveness)
+        self.consumers = consumers
         self.bucket = S3Bucket(self, "artifacts", bucket=naming.name("artifacts", kind="s3_bucket"))
         self.code = upload_code(self, package=package, bucket=self.bucket.id)
         self._backends(config, naming, data_key, deletion_protection)
@@ -113,6 +134,18 @@ class DemoApi(Construct):
             Backends(table=self.table, queue=self.queue, data_key=data_key, stage_name=config.stage_name),
             data_key,
         )
+        self.event_source_mappings = {
+            consumer.function.role: LambdaEventSourceMapping(
+                self,
+                f"{consumer.function.role}-events",
+                event_source_arn=self.queue.arn,
+                function_name=self.functions[consumer.function.role].function.arn,
+                batch_size=consumer.batch_size,
+                # Failed messages only are retried (then moved to the DLQ), not the whole batch.
+                function_response_types=["ReportBatchItemFailures"],
+            )
+            for consumer in consumers
+        }
 
         self.rest_api = ApiGatewayRestApi(
             self,
@@ -171,7 +204,7 @@ class DemoApi(Construct):
                 props=props,
                 data_key=data_key,
             )
-            for spec in functions_of(self.routes)
+            for spec in (*functions_of(self.routes), *(c.function for c in self.consumers))
         }
 
     def _refs(self) -> ServiceRefs:
@@ -218,6 +251,9 @@ class DemoApi(Construct):
                 hash_key="id",
                 kms_key_arn=data_key.arn,
                 deletion_protection=deletion_protection,
+                # Temporary projects (the canary's) and idempotency records expire.
+                ttl_attribute=TTL_ATTRIBUTE,
+                indexes=(IndexProps(PROJECTS_INDEX, hash_key=TENANT_ATTRIBUTE, range_key="created_at"),),
             ),
         )
         self.dead_letter_queue = SqsQueue(
@@ -232,6 +268,7 @@ class DemoApi(Construct):
             "projects-queue",
             name=naming.name("projects"),
             sqs_managed_sse_enabled=True,
+            visibility_timeout_seconds=VISIBILITY_TIMEOUT_FACTOR * config.timeout_seconds,
             redrive_policy=Fn.jsonencode(
                 {"deadLetterTargetArn": self.dead_letter_queue.arn, "maxReceiveCount": config.queue_max_receive_count}
             ),
@@ -292,7 +329,7 @@ class DemoApi(Construct):
                 if path not in resources:
                     resources[path] = ApiGatewayResource(
                         self,
-                        f"resource{path.replace('/', '-')}",
+                        f"resource{path_slug(path)}",
                         rest_api_id=self.rest_api.id,
                         parent_id=parent_id,
                         path_part=part,
@@ -310,6 +347,7 @@ class DemoApi(Construct):
                 api_key_required=True if protected else None,
                 request_validator_id=self.validators["body" if route.body_model else "parameters"].id,
                 request_models={"application/json": self.models[route.body_model].name} if route.body_model else None,
+                request_parameters={f"method.request.path.{name}": True for name in route.path_parameters} or None,
             )
             self.methods[route] = method
             function = self.functions[route.function_role].function
@@ -332,7 +370,7 @@ class DemoApi(Construct):
                 action="lambda:InvokeFunction",
                 principal="apigateway.amazonaws.com",
                 # Only this route of this API may invoke the function (any stage).
-                source_arn=f"{self.rest_api.execution_arn}/*/{route.method}{route.path}",
+                source_arn=f"{self.rest_api.execution_arn}/*/{route.method}{route.arn_path}",
             )
         return integrations
 

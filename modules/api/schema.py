@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from modules.functions.projects import FIELDS as PROJECT_FIELDS
+from modules.functions.projects import TTL_FIELD, TTL_RANGE
 
 
 def create_project_schema() -> dict[str, Any]:
@@ -12,7 +13,8 @@ def create_project_schema() -> dict[str, Any]:
 
     Built from the handler's own field table, so the gateway never rejects a body the
     handler would accept: each field is a required string of 1 to its maximum length
-    with a non-blank character; other fields are allowed (the handler ignores them).
+    with a non-blank character; ``ttl_seconds`` is an optional integer in the handler's range
+    (a temporary project, such as the canary's); other fields are allowed (the handler ignores them).
     The handler keeps its own checks (Content-Type, size, trimming): defense in depth.
     """
     return {
@@ -21,8 +23,11 @@ def create_project_schema() -> dict[str, Any]:
         "type": "object",
         "required": list(PROJECT_FIELDS),
         "properties": {
-            field: {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": "\\S"}
-            for field, max_length in PROJECT_FIELDS.items()
+            **{
+                field: {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": "\\S"}
+                for field, max_length in PROJECT_FIELDS.items()
+            },
+            TTL_FIELD: {"type": "integer", "minimum": TTL_RANGE[0], "maximum": TTL_RANGE[1]},
         },
     }
 

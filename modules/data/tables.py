@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTable,
     DynamodbTableAttribute,
+    DynamodbTableGlobalSecondaryIndex,
     DynamodbTablePointInTimeRecovery,
     DynamodbTableServerSideEncryption,
     DynamodbTableTtl,
@@ -21,6 +22,18 @@ from constructs import Construct
 
 # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
 _ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,255}")
+
+
+@dataclass(frozen=True)
+class IndexProps:
+    """A global secondary index projecting every attribute: its name, a string hash key and a number range key.
+
+    Items without the hash key attribute are not in the index (a sparse index).
+    """
+
+    name: str
+    hash_key: str
+    range_key: str
 
 
 @dataclass(frozen=True)
@@ -34,6 +47,7 @@ class TableProps:
     deletion_protection: refuse ``DeleteTable`` until it is switched off. Default: off
         (environments turn it on with ``BackupConfig.deletion_protection``).
     ttl_attribute: the attribute holding each item's expiry (epoch seconds). Default: no TTL; items stay.
+    indexes: global secondary indexes (string hash key, number range key). Default: none.
     """
 
     name: str
@@ -42,6 +56,7 @@ class TableProps:
     point_in_time_recovery: bool = True
     deletion_protection: bool = False
     ttl_attribute: str | None = None
+    indexes: tuple[IndexProps, ...] = ()
 
     def __post_init__(self) -> None:
         for field in ("hash_key", "ttl_attribute"):
@@ -63,7 +78,24 @@ def encrypted_table(scope: Construct, id: str, *, props: TableProps) -> Dynamodb
         name=props.name,
         billing_mode="PAY_PER_REQUEST",
         hash_key=props.hash_key,
-        attribute=[DynamodbTableAttribute(name=props.hash_key, type="S")],
+        attribute=[
+            DynamodbTableAttribute(name=props.hash_key, type="S"),
+            *(
+                attribute
+                for index in props.indexes
+                for attribute in (
+                    DynamodbTableAttribute(name=index.hash_key, type="S"),
+                    DynamodbTableAttribute(name=index.range_key, type="N"),
+                )
+            ),
+        ],
+        global_secondary_index=[
+            DynamodbTableGlobalSecondaryIndex(
+                name=index.name, hash_key=index.hash_key, range_key=index.range_key, projection_type="ALL"
+            )
+            for index in props.indexes
+        ]
+        or None,
         ttl=DynamodbTableTtl(attribute_name=props.ttl_attribute, enabled=True) if props.ttl_attribute else None,
         point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=props.point_in_time_recovery),
         server_side_encryption=DynamodbTableServerSideEncryption(enabled=True, kms_key_arn=props.kms_key_arn),

@@ -6,11 +6,13 @@ import os
 import time
 from typing import Any
 
+from . import sampling
 from .http import response, with_rate_limit
 
 
 @with_rate_limit
 def handler(event: Any, context: Any) -> dict[str, Any]:
+    sampling.start(context)  # INFO for a sample of invocations, WARNING and above always
     return response(
         200,
         {

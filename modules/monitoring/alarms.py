@@ -358,8 +358,10 @@ def canary_success(canary: CanaryMetrics) -> AlarmSpec:
         # One period per run (config canary.alarm_consecutive_failed_runs): N failed runs in a row.
         evaluation_periods=canary.consecutive_failed_runs,
         datapoints_to_alarm=canary.consecutive_failed_runs,
-        # A canary that stopped running is itself an outage of our monitoring.
-        treat_missing_data=TreatMissingData.BREACHING,
+        # Around the clock, a canary that stopped running is itself an outage of our monitoring. On a
+        # business-hours schedule every night has no data: keep the last state (MISSING) instead, so the
+        # alarm neither pages at 18:00 nor forgets a failure at the end of the day.
+        treat_missing_data=TreatMissingData.BREACHING if canary.runs_continuously else TreatMissingData.MISSING,
         checks=(
             "The canary's latest run in the Synthetics console: the failed step, its screenshot/HAR and logs.",
             "The API alarms (5XX, latency, authorizer): is the API failing or only the canary's path?",

@@ -207,11 +207,14 @@ class CanaryMetrics:
         periods" means "2 runs". Default: 300 s (every 5 minutes).
     consecutive_failed_runs: runs below 100 % success before the canary alarm fires (config
         ``canary.alarm_consecutive_failed_runs``). Required: no default.
+    runs_continuously: the canary runs around the clock (a ``rate()`` schedule). False on a business-hours
+        schedule, where a period without a run is a night, not an outage. Default: True.
     """
 
     canary_name: str
     run_interval_seconds: int = FIVE_MINUTES
     consecutive_failed_runs: int = field(kw_only=True)
+    runs_continuously: bool = field(default=True, kw_only=True)
 
     def _metric(self, name: str, id: str) -> Metric:
         return Metric(

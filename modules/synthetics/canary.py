@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdktf import AssetType, TerraformAsset
+from cdktf import AssetType, Fn, TerraformAsset
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
@@ -101,10 +101,17 @@ class ApiCanary(Construct):
 
     abort_incomplete_multipart_upload_days: incomplete uploads to the artifact bucket are deleted after
         this many days. Default: 7 (the environments pass ``BackupConfig.abort_incomplete_multipart_upload_days``).
+    log_retention_days: retention of the canary's Lambda log group, which this construct creates (encrypted with
+        ``data_key``) instead of letting the first run create it without retention or encryption. Default: 30.
+
+    The log group is named after the function Synthetics creates, ``cwsyn-<canary name>-<canary id>``
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Synthetics_Canaries_Create.html,
+    "Resources that are created for canaries"), read from the canary's ``engine_arn``. The role may write to it
+    but not create log groups, so a run can never create an unencrypted group with no expiry.
 
     Attributes: ``canary`` (its ``name`` is what the canary alarm's ``CanaryName``
-    dimension uses), ``name``, ``artifact_bucket``, ``role``, ``api_key_secret``,
-    ``alarm_period_seconds`` (one run per period).
+    dimension uses), ``name``, ``artifact_bucket``, ``role``, ``api_key_secret``, ``log_group``,
+    ``alarm_period_seconds`` (one run per period), ``runs_continuously`` (False on a business-hours schedule).
     """
 
     def __init__(
@@ -114,6 +121,7 @@ class ApiCanary(Construct):
         *,
         config: CanaryConfig,
         abort_incomplete_multipart_upload_days: int = 7,
+        log_retention_days: int = 30,
         naming: Naming,
         api: RestApiRef,
         package: CanaryPackage,
@@ -131,6 +139,9 @@ class ApiCanary(Construct):
         self.config = config
         self.name = canary_name(naming)
         self.alarm_period_seconds = config.schedule_minutes * 60
+        #: False on a business-hours schedule: outside the hours the canary publishes no data, so its alarm must
+        #: treat missing data as not breaching (the monitoring construct reads this).
+        self.runs_continuously = config.business_hours is None
         self.api_key_secret = api_key_secret or SecretsmanagerSecret(
             self,
             "api-key",
@@ -193,6 +204,11 @@ class ApiCanary(Construct):
             # The role's permissions must exist before the first run, or it fails on PutObject.
             depends_on=[self.role_policy],
         )
+        # engine_arn: arn:aws:lambda:<region>:<account>:function:<function name>:<version>.
+        function_name = Fn.element(Fn.split(":", self.canary.engine_arn), 6)
+        self.log_group = data_key.log_group(
+            self, "logs", name=f"/aws/lambda/{function_name}", retention_days=log_retention_days
+        )
 
     def _trust_policy(self) -> DataAwsIamPolicyDocument:
         return DataAwsIamPolicyDocument(
@@ -231,7 +247,8 @@ class ApiCanary(Construct):
                 allow("LocateArtifactBucket", ["s3:GetBucketLocation"], [bucket_arn]),
                 # The Synthetics runtime lists buckets once per run to validate its artifact location.
                 allow("ListBucketsForSynthetics", ["s3:ListAllMyBuckets"], ["*"]),
-                allow("WriteLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], [log_groups]),
+                # No logs:CreateLogGroup: the construct creates the group (retention, data key).
+                allow("WriteLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [log_groups]),
                 allow(
                     "PublishCanaryMetrics",
                     ["cloudwatch:PutMetricData"],

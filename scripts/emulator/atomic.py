@@ -24,15 +24,18 @@ def _make_update_item_atomic() -> None:
     # concurrent requests report the same new count under load.
     from moto.dynamodb.responses import DynamoHandler
 
+    # TransactWriteItems too: DynamoDB transactions are serializable
+    # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-isolation),
+    # moto's check-then-write is not (the idempotent POST relies on it).
     lock = threading.Lock()
-    original = DynamoHandler.update_item
+    for name in ("update_item", "transact_write_items"):
+        original = getattr(DynamoHandler, name)
 
-    @functools.wraps(original)
-    def update_item(self, *args, **kwargs):
-        with lock:
-            return original(self, *args, **kwargs)
+        def serialized(self, *args, __original=original, **kwargs):
+            with lock:
+                return __original(self, *args, **kwargs)
 
-    setattr(DynamoHandler, "update_item", update_item)  # noqa: B010 - a monkey patch (mypy refuses method assignment)
+        setattr(DynamoHandler, name, functools.wraps(original)(serialized))
 
 
 class AtomicMotoServer(MotoServer):

@@ -1,0 +1,73 @@
+"""Idempotent POST /api/projects under concurrent duplicates, against moto with serialized writes
+(``scripts.emulator.atomic``: DynamoDB transactions are serializable, moto's are not)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+
+import boto3
+import pytest
+
+from modules.functions import projects
+from scripts.emulator.atomic import AtomicMotoServer
+from tests.apigw import proxy_event
+from tests.test_api_handlers import CONTEXT, create_projects_table
+
+
+@pytest.fixture(scope="module")
+def atomic_moto(tmp_path_factory):
+    server = AtomicMotoServer(log_path=tmp_path_factory.mktemp("atomic-moto") / "moto.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def backend(atomic_moto, monkeypatch):
+    for name, value in atomic_moto.env().items():
+        monkeypatch.setenv(name, value)
+    suffix = uuid.uuid4().hex[:8]
+    table = f"projects-{suffix}"
+    create_projects_table(table)
+    queue_url = boto3.client("sqs").create_queue(QueueName=f"projects-{suffix}")["QueueUrl"]
+    monkeypatch.setenv("PROJECTS_TABLE", table)
+    monkeypatch.setenv("PROJECTS_QUEUE_URL", queue_url)
+    projects._clients.clear()
+    yield table, queue_url
+    projects._clients.clear()
+
+
+def _post(idempotency_key: str) -> dict:
+    headers = {"Content-Type": "application/json", "X-API-Key": "x", "Idempotency-Key": idempotency_key}
+    body = json.dumps({"name": "dup", "type": "t", "description": "d"})
+    return projects.handler(proxy_event("POST", "/api/projects", headers, body, CONTEXT), None)
+
+
+def test_eight_concurrent_duplicates_create_exactly_one_project(backend) -> None:
+    table, queue_url = backend
+    start = threading.Barrier(8)
+    results: list[dict] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        start.wait()
+        result = _post("concurrent-0001")
+        with lock:
+            results.append(result)
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(r["statusCode"] for r in results)
+    assert set(statuses) <= {201, 409}  # 409: a duplicate arrived while the first was being written
+    ids = {json.loads(r["body"])["id"] for r in results if r["statusCode"] == 201}
+    assert len(ids) == 1
+    items = boto3.client("dynamodb").scan(TableName=table)["Items"]
+    stored = [i for i in items if not i["id"]["S"].startswith(projects.IDEMPOTENCY_PREFIX)]
+    assert [i["id"]["S"] for i in stored] == list(ids)
+    messages = boto3.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    assert len(messages) == 1
