@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Authorizer benchmark: DynamoDB requests per 1,000 requests, warm latency, cold-start import time.
 
-* DynamoDB requests on the wire (issue 12 item 8): the real authorizer with its real
+* DynamoDB requests on the wire: the real authorizer with its real
   ``DynamoStore`` against the atomic moto emulator (``scripts/emulator/atomic.py``); every
   HTTP request its DynamoDB client sends (retries included) is counted at botocore's
   ``before-send`` hook. One warm container, ``KEY_CACHE_SECONDS`` = 5, three scenarios of

@@ -312,7 +312,7 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
             notes.append(next((ln for ln in output.splitlines() if ln.startswith("Apply complete!")), ""))
 
         with progress.step("init-pepper out of band: the pepper is in no state and no saved plan") as notes:
-            # issue 15: Terraform creates the pepper secret without a value; manage_keys.py writes it.
+            # Terraform creates the pepper secret without a value; manage_keys.py writes it.
             result = subprocess.run(
                 [sys.executable, str(ROOT / "scripts" / "manage_keys.py"), "--env", "local", "init-pepper"],
                 env={**os.environ, **emulator_env(server, local.region)},

@@ -111,7 +111,7 @@ def canary_line(name: str, schedule_expression: str) -> Line:
     is_cron = schedule_expression.strip().startswith("cron(")
     runs = cron_runs_per_month(schedule_expression) if is_cron else canary_runs_per_month(schedule_expression)
     price = PRICES["canary_run"]
-    return Line(f"Synthetics canary {name} ({schedule_expression})", runs, "runs", price.usd, fixed=True)
+    return Line(f"Canary {name} ({schedule_expression})", runs, "runs", price.usd, fixed=True)
 
 
 def _resources(document: dict, type_: str) -> list[dict]:

@@ -108,6 +108,10 @@ def env_table(facts: Facts, rows: Sequence[tuple[str, Callable[[str], str]]]) ->
     return table(["", *facts.envs], [[label, *(cell(env) for env in facts.envs)] for label, cell in rows])
 
 
+def _percent_or_off(value: float | None) -> str:
+    return "off (opt-in)" if value is None else f"{value:g} %"
+
+
 def duration(seconds: int) -> str:
     if seconds % 3600 == 0:
         return f"{seconds // 3600} h"
@@ -170,7 +174,7 @@ def slo_block(facts: Facts) -> str:
                     f"{number(c[e].monitoring.slo.latency_threshold_ms)} ms"
                 ),
             ),
-            ("Lambda success rate", lambda e: f"{c[e].monitoring.slo.error_rate_target_percent:g} %"),
+            ("Lambda success rate", lambda e: _percent_or_off(c[e].monitoring.slo.error_rate_target_percent)),
         ],
     )
     names = list(dict.fromkeys(w.name for e in facts.envs for w in c[e].monitoring.slo.windows))

@@ -209,7 +209,7 @@ ACCEPTED: tuple[Accepted, ...] = (
         ALL,
         "no Secrets Manager "
         "rotation: a new pepper must be added as a version while keys hashed under the old one keep "
-        "working, which Lambda rotation cannot do; rotation is the operator's (issue 15 item 2, "
+        "working, which Lambda rotation cannot do; rotation is the operator's ("
         "manage_keys rotate-pepper)",
     ),
     Accepted(

@@ -419,8 +419,6 @@ def check_log_group_encryption(aws: Aws, dep: Deployment) -> Iterable[Result]:
         yield Result(name, group["logGroupName"], PASS if key else FAIL, key or "not encrypted with a KMS key")
 
 
-
-
 def _key_arn(aws: Aws, key_id: str, region: str) -> str | None:
     """The key ARN behind a key id, key ARN, alias name or alias ARN; None if KMS does not know it."""
     from botocore.exceptions import ClientError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from environments.config.monitoring import MonitoringConfig, Severity
+from environments.config.monitoring import MonitoringConfig, Severity, SloConfig
 from modules.core.naming import Naming
 from modules.core.refs import FunctionRef, QueueRef, RestApiRef, ServiceRefs, TableRef
 from modules.monitoring.metrics import CanaryMetrics, WafMetrics
@@ -39,7 +39,12 @@ REFS = ServiceRefs(
     ),
 )
 
-CONFIG = MonitoringConfig(alert_emails=("ops@example.com",), page_emails=("pager@example.com",))
+#: The error-rate objective is opt-in; the fixture turns it on so that all three objectives are tested.
+CONFIG = MonitoringConfig(
+    alert_emails=("ops@example.com",),
+    page_emails=("pager@example.com",),
+    slo=SloConfig(error_rate_target_percent=99.9),
+)
 
 
 def synth_monitoring(

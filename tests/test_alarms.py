@@ -74,7 +74,7 @@ def assert_metric(query: dict, namespace: str, name: str, stat: str, dimensions:
 
 
 def test_lambda_error_rate_is_one_metric_math_alarm_over_every_handler(stack) -> None:
-    # Consolidated (issue 13): the worst handler's 100 * errors / invocations, one alarm, same metrics.
+    # Consolidated: the worst handler's 100 * errors / invocations, one alarm, same metrics.
     a = alarm(stack, "lambda-error-rate")
     q = queries(a)
     assert q["e1"]["expression"] == ("MAX([100 * FILL(errors0, 0) / calls0, 100 * FILL(errors1, 0) / calls1])")

@@ -629,7 +629,7 @@ def test_existing_mode_hardens_whatever_roles_it_is_given(other_existing_stack) 
     # No queue: no SQS alarm; every listed function, table and bucket is watched or protected.
     alarms = synth.resources("aws_cloudwatch_metric_alarm")
     assert not [a for a in alarms if a.get("namespace") == "AWS/SQS"]
-    # Lambda alarms read one function each, or several through metric math (issue 13 consolidated them).
+    # Lambda alarms read one function each, or several through metric math.
     metrics = [q["metric"] for a in alarms for q in a.get("metric_query") or [] if q.get("metric")] + alarms
     watched = {
         m["dimensions"]["FunctionName"].split(".")[2].rsplit("_", 1)[0]

@@ -32,7 +32,7 @@ def test_usage_plan_matches_config_and_covers_the_stage(env, stacks) -> None:
         "rate_limit": plan_config.rate_limit_per_second,
         "burst_limit": plan_config.burst_limit,
     }
-    # No quota: the per-key hourly limit is the authorizer's, and a quota would count the 429s (issue 12).
+    # No quota: the per-key hourly limit is the authorizer's, and a quota would count the 429s.
     assert plan_config.quota_limit is None
     assert "quota_settings" not in plan
     assert plan["api_stages"][0]["stage"].startswith("${aws_api_gateway_stage.")
@@ -201,7 +201,7 @@ def test_rejects_grace_over_thirty_days() -> None:
 
 
 def test_existing_api_mode_denies_over_limit_keys_so_the_hourly_limit_is_enforced() -> None:
-    """Issue 12: an existing API's integrations ignore rateLimited, so the authorizer must deny instead."""
+    """an existing API's integrations ignore rateLimited, so the authorizer must deny instead."""
     from tests.synth import existing_api_stack
 
     _, synth = existing_api_stack("staging")

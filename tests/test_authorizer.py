@@ -79,7 +79,7 @@ class MemoryStore:
 
 
 def meters(*values: str) -> set[str]:
-    """The usage plan's API key values for these keys: their derived metering values (contract C4)."""
+    """The usage plan's API key values for these keys: their derived metering values."""
     return {keys.metering_value(keys.hash_key(value, PEPPER), PEPPER) for value in values}
 
 
@@ -336,7 +336,7 @@ def test_health_is_200_json() -> None:
     assert json.loads(result["body"])["status"] == "healthy"
 
 
-# --- contract C1: one decision line per request --------------------------------------------------
+# --- the decision log: one line per request --------------------------------------------------
 
 
 def _decisions(caplog) -> list[tuple[str, str, str, int]]:
@@ -379,7 +379,7 @@ def test_every_outcome_logs_exactly_one_c1_decision_line(store, caplog) -> None:
     ]
 
 
-# --- issue 15 item 6: fail closed everywhere ---------------------------------------------------
+# --- fail closed everywhere ---------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -428,7 +428,7 @@ def test_the_model_answers_a_throwing_authorizer_with_authorizer_configuration_e
     assert gateway.failures == ["AUTHORIZER_CONFIGURATION_ERROR"]
 
 
-# --- issue 12 items 2 and 8: the hourly limit, in both modes, with few DynamoDB calls ------------
+# --- the hourly limit, in both modes, with few DynamoDB calls ------------
 
 
 def _call(value: str, now: float) -> dict:
@@ -518,7 +518,7 @@ def test_wrong_secret_for_an_over_limit_key_id_is_still_403(store) -> None:
     assert result["context"]["reason"] == "unknown_key"
 
 
-# --- issue 15 item 2: versioned pepper -----------------------------------------------------------
+# --- versioned pepper -----------------------------------------------------------
 
 
 def test_old_pepper_key_is_rehashed_during_grace_and_refused_after(store) -> None:

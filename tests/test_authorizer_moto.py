@@ -171,7 +171,7 @@ def test_unset_pepper_fails_closed_503(atomic_moto, monkeypatch) -> None:
 
 
 def test_dynamodb_requests_on_the_wire_meet_the_targets(atomic_moto) -> None:
-    """Issue 12 item 8, as `make bench` measures it: requests counted at botocore's before-send, atomic emulator."""
+    """DynamoDB requests per request as `make bench` counts them (botocore before-send, atomic emulator)."""
     from scripts import bench_auth
 
     steady, abusive, many = bench_auth.dynamodb_scenarios(requests=200, server=atomic_moto)

@@ -1,4 +1,4 @@
-"""Dashboard access control (issue 13): a read-only managed policy per environment, scoped by ARN."""
+"""Dashboard access control: a read-only managed policy per environment, scoped by ARN."""
 
 from __future__ import annotations
 

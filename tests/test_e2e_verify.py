@@ -219,7 +219,7 @@ def test_no_credentials_exits_3(monkeypatch, capsys) -> None:
     )
 
 
-# --- issue 15: state encryption, public access blocks, protected methods, authorizer TTL, metering key values
+# --- state encryption, public access blocks, protected methods, authorizer TTL, metering key values
 
 
 def test_state_encryption_fails_under_aes256_and_passes_under_the_state_key(emulator, capsys) -> None:

@@ -78,7 +78,7 @@ def test_every_priced_resource_kind() -> None:
     assert items["Alarms, metric math (1, billed per metric)"] == 0.30  # 3 metrics, the expression is free
     assert items["Alarms, high resolution"] == 0.30
     assert items["Composite alarms"] == 1.00
-    assert items["Synthetics canary c (rate(5 minutes))"] == pytest.approx(10.368)  # no path: the resource key
+    assert items["Canary c (rate(5 minutes))"] == pytest.approx(10.368)  # no path: the resource key
     assert items["Secrets Manager secrets"] == 0.80
     assert items["KMS customer-managed keys"] == 1.00
     assert items["Log ingestion l"] == 0.50
@@ -88,7 +88,7 @@ def test_every_priced_resource_kind() -> None:
     fixed = {line.item for line in lines if line.fixed}
     assert "WAF requests (2,000,000/month assumed)" not in fixed
     assert "Log ingestion l" not in fixed
-    assert "Synthetics canary c (rate(5 minutes))" in fixed
+    assert "Canary c (rate(5 minutes))" in fixed
 
 
 def test_a_five_minute_canary_alone_is_about_10_dollars() -> None:
@@ -127,14 +127,23 @@ def test_prod_default_fits_the_seeds_50_dollars(synth_dir: Path, capsys) -> None
     for item in (
         "WAF web ACL",
         "Alarms, standard",
-        "Synthetics canary canary/canary (rate(5 minutes))",
+        "Canary canary/canary (cron(0/5 8-17 ? * MON-FRI *))",
         "Secrets Manager secrets",
         "KMS customer-managed keys",
         "Log ingestion",
         "Total",
     ):
         assert item in out, item
-    assert "$10.37" in out
+    assert "$10.37" in out  # the "for scale" line: a 5-minute canary around the clock
+
+
+def test_prod_fixed_hardening_cost_is_at_most_25_dollars(synth_dir: Path, capsys) -> None:
+    """Consolidated alarms, an opt-in error-rate SLO and a business-hours canary: $34.41 before, $25 the target."""
+    code = estimate_costs.main(["--env", "prod", "--stacks-dir", str(synth_dir / "stacks"), "--json"])
+    (prod,) = json.loads(capsys.readouterr().out)["estimates"]
+    assert code == 0
+    fixed = sum(line["monthly_usd"] for line in prod["lines"] if line["fixed"])
+    assert fixed <= 25.0, f"prod's fixed hardening cost is ${fixed:.2f}"
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
@@ -217,7 +226,7 @@ def test_json_output(synth_dir: Path, capsys) -> None:
 
 
 def test_prod_alarms_cost_less_after_consolidation(synth_dir: Path, capsys) -> None:
-    # Issue 13: $9.20 of alarms (32 metric alarms billed as 62 metrics, 6 composites) before consolidation.
+    # $9.20 of alarms (32 metric alarms billed as 62 metrics, 6 composites) before consolidation.
     code = estimate_costs.main(["--env", "prod", "--stacks-dir", str(synth_dir / "stacks"), "--json"])
     (prod,) = json.loads(capsys.readouterr().out)["estimates"]
     assert code == 0

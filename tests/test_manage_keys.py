@@ -218,7 +218,7 @@ def test_unreachable_aws_exits_3(monkeypatch, capsys) -> None:
     assert len(err.splitlines()) == 1
 
 
-# --- issue 15 items 1 and 5: derived metering values, a key tool that cannot overwrite secrets ----
+# --- derived metering values, a key tool that cannot overwrite secrets ----
 
 
 def _unreachable(monkeypatch) -> None:

@@ -1,12 +1,11 @@
-"""Quiet by design (issue 13): normal traffic cannot breach an alarm, derived from the synthesized JSON.
+"""Quiet by design: normal traffic cannot breach an alarm, derived from the synthesized JSON.
 
 Normal traffic: keyless scans (authorizer 401s), clients at their limit (429s), a canary run, a quiet
 night and a deploy. Each check below is a function over one stack's JSON returning the violations,
 run on every environment and, as a negative control, on a copy doctored to hold the mistake it catches.
 
-``test_every_work_queue_has_a_consumer`` fails until the queue worker (contract C5, another helper's
-change) is merged: the demo's projects queue has no event source mapping yet, so its age alarm could
-never clear. That failure is the finding, not a flaw of the test.
+``test_every_work_queue_has_a_consumer`` is what caught the projects queue without a reader: its
+oldest-message-age alarm could never clear until the worker's event source mapping existed.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from tests.monitoring_fixtures import CANARY, CONFIG, REFS, REGION, WAF
 
 Document = dict[str, Any]
 AUTHORIZER_HANDLER = "functions.authorizer.handler"
-#: Authorizer outcomes that are normal traffic (the decision log's metric names, contract C1).
+#: Authorizer outcomes that are normal traffic (the decision log's metric names).
 NORMAL_OUTCOMES = re.compile(r"Authorizer(Allow|Unauthorized|Deny\w*|RateLimited)")
 #: Namespaces whose metrics only exist while requests flow: no data = a quiet night.
 TRAFFIC_NAMESPACES = ("AWS/Lambda", "AWS/ApiGateway", "AWS/DynamoDB", "AWS/SQS", "AWS/WAFV2", "AgenticAI/")
@@ -136,7 +135,6 @@ def test_no_paging_alarm_counts_client_errors_or_authorizer_401s(env: str, stack
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_work_queue_has_a_consumer(env: str, stacks) -> None:
-    # Fails until the queue worker (contract C5) is merged; see the module docstring.
     assert queues_without_consumer(stacks[env].document) == []
 
 

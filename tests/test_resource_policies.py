@@ -1,4 +1,4 @@
-"""Resource policies of queues (issue 15 item 7): every queue this project creates denies requests without TLS."""
+"""Resource policies of queues: every queue this project creates denies requests without TLS."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JSON Lambda logging, the INFO sample (contract C3) and the metric filters on the log lines (C1, C2)."""
+"""JSON Lambda logging, the INFO sample and the metric filters on the log lines."""
 
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ def test_every_handler_counts_its_server_errors_by_cause(env: str, stacks) -> No
 
 
 def test_decision_line_as_lambda_writes_it_matches_the_filter_fields() -> None:
-    # Lambda's JSON format puts logging `extra` keys at the top level (contract C1).
+    # Lambda's JSON format puts logging `extra` keys at the top level (the decision log).
     line = json.loads(
         '{"level":"WARNING","message":"authorizer decision","decision":"fail_closed",'
         '"reason":"dependency_error","key_id":"anonymous"}'

@@ -90,13 +90,22 @@ def test_targets_are_config_values() -> None:
 
 def test_custom_windows() -> None:
     windows = (BurnRateWindow("page", 7200, 600, 10, Severity.CRITICAL),)
-    config = CONFIG.replace(slo=SloConfig(windows=windows))
+    config = CONFIG.replace(slo=SloConfig(windows=windows, error_rate_target_percent=99.9))
     specs = build_slo_specs(config, REFS)
     assert {s.key for s in specs.composites} == {"slo-page-burn"}
     assert [tuple(m.key for m in g) for g in specs.composites[0].groups] == [
         (f"slo-{o}-page-long", f"slo-{o}-page-short") for o in ("availability", "latency", "error-rate")
     ]
     assert {s.window_seconds for s in specs.windows} == {7200, 600}
+
+
+def test_the_error_rate_objective_is_opt_in() -> None:
+    """Off by default: the availability objective counts a failed handler as the 5XX the client sees."""
+    assert SloConfig().error_rate_target_percent is None
+    default = build_slo_specs(CONFIG.replace(slo=SloConfig()), REFS)
+    assert {s.key.split("-fast")[0].split("-slow")[0] for s in default.windows} == {"slo-availability", "slo-latency"}
+    opted_in = build_slo_specs(CONFIG, REFS)
+    assert any(s.key.startswith("slo-error-rate-") for s in opted_in.windows)
 
 
 def test_without_composites_the_windows_remain_and_the_long_window_notifies() -> None:
@@ -114,7 +123,7 @@ def test_local_environment_turns_composites_off(stacks) -> None:
     assert stacks["local"].count("aws_cloudwatch_composite_alarm") == 0
     assert stacks["prod"].count("aws_cloudwatch_composite_alarm") == 2
     windows = [a for a in stacks["local"].resources("aws_cloudwatch_metric_alarm") if "-slo-" in a["alarm_name"]]
-    assert len(windows) == 12
+    assert len(windows) == 8  # availability and latency, 2 burn windows, long + short
 
 
 # ----------------------------------------------------------------------------- validation

@@ -17,7 +17,7 @@ from environments.config.api import (
 from environments.config.auth import AuthConfig, QuotaPeriod, UsagePlanConfig
 from environments.config.backups import BackupConfig
 from environments.config.base import ConfigError, ConfigErrors, ConfigModel
-from environments.config.canary import CanaryConfig
+from environments.config.canary import BusinessHours, CanaryConfig
 from environments.config.ci import AssumeRoleConfig, CiConfig
 from environments.config.environment import EnvironmentConfig, StateConfig, Tier
 from environments.config.extensions import ExtraAlarm, ExtraWidget, MetricQuery
@@ -57,6 +57,7 @@ __all__ = [
     "AuthConfig",
     "BackupConfig",
     "BurnRateWindow",
+    "BusinessHours",
     "CanaryConfig",
     "CiConfig",
     "ConfigError",

@@ -133,8 +133,11 @@ class SloConfig(ConfigModel):
     """The latency objective's limit. Default: 1,000 ms (p95 < 1 s)."""
     latency_target_percent: float = Field(95.0, ge=50, lt=100)
     """Share of requests faster than the limit. Default: 95 % (p95 < 1 s as an SLO with a 5 % error budget)."""
-    error_rate_target_percent: float = Field(99.9, ge=50, lt=100)
-    """Share of Lambda invocations that must succeed. Default: 99.9 % (the seed's "error rate < 0.1 %")."""
+    error_rate_target_percent: float | None = Field(None, ge=50, lt=100)
+    """Share of the handlers' Lambda invocations that must succeed, as a third burn-rate objective.
+    Default: none. The availability objective already holds the seed's "error rate < 0.1 %" as clients see it
+    (a failed handler is a 5XX), and the per-function error-rate alarm and the DLQ alarm cover the worker;
+    this objective would add 4 metric-math alarms of up to 10 metrics each (about $2.40 a month)."""
     windows: tuple[InstanceOf[BurnRateWindow], ...] = DEFAULT_BURN_RATE_WINDOWS
     """The burn-rate alerts. Default: fast (1 h/5 min at 14.4x, critical) and slow (6 h/30 min at 6x, warning)."""
 
@@ -143,6 +146,8 @@ class SloConfig(ConfigModel):
         unique("windows", (w.name for w in self.windows), "windows with distinct names")
         for window in self.windows:
             for name in ("availability_target_percent", "latency_target_percent", "error_rate_target_percent"):
+                if getattr(self, name) is None:
+                    continue
                 budget = 1 - getattr(self, name) / 100
                 if window.burn_rate * budget >= 1:
                     allowed = f"less than {1 / budget:g}, or the {name} alarm could never fire"

@@ -17,10 +17,10 @@ Outcomes, and how API Gateway turns each into a response (docs/API.md, docs/AWS-
   a 5xx gateway response, configured as **503** with ``Retry-After`` for every type a failing
   authorizer can produce. Never an Allow.
 
-Every decision is logged as exactly one line (contract C1):
+Every decision is logged as exactly one line (the decision log):
 ``LOG.info("authorizer decision", extra={"decision": ..., "reason": ..., "key_id": ...})``.
 
-DynamoDB calls on a warm container (issue 12): the key record is cached for ``KEY_CACHE_SECONDS``
+DynamoDB calls on a warm container: the key record is cached for ``KEY_CACHE_SECONDS``
 (so a disable or delete takes up to that long to reach a warm container); a key found over its limit
 is remembered until its window ends and refused with no DynamoDB call; the count is one atomic
 conditional ``UpdateItem`` per allowed request; ``last_used`` is written at most once a minute.
@@ -226,7 +226,7 @@ def method_arn_of(event: Any) -> str:
 
 
 def _decision(decision: str, reason: str, key_id: str) -> None:
-    """The one log line per decision (contract C1). Never the key, never the pepper."""
+    """The one log line per decision (the decision log). Never the key, never the pepper."""
     level = logging.WARNING if decision == "fail_closed" else logging.INFO
     LOG.log(level, "authorizer decision", extra={"decision": decision, "reason": reason, "key_id": key_id})
 
@@ -329,7 +329,7 @@ def _allow(arn: str, key: str, record: APIKey, context: dict[str, str]) -> dict[
     return {
         "principalId": record.key_id,
         "policyDocument": _policy("Allow", arn),
-        # The derived metering value (contract C4); a record not yet migrated is metered under the key
+        # The derived metering value; a record not yet migrated is metered under the key
         # itself until `manage_keys.py migrate-metering` runs, so that it keeps working meanwhile.
         "usageIdentifierKey": record.metering_value or key,
         "context": context,

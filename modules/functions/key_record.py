@@ -52,7 +52,7 @@ class APIKey:
 
     # --- the seed's methods -------------------------------------------------------------------
     def invalid_reason(self, now: float) -> str | None:
-        """Why the key may not be used at ``now`` (a C1 deny reason), or None."""
+        """Why the key may not be used at ``now`` (a deny reason of the decision log), or None."""
         if not self.enabled:
             return "disabled_key"
         if self.expires_at is not None and self.expires_at <= now:

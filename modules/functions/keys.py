@@ -62,7 +62,7 @@ def window_start(now: int) -> int:
     return now - now % WINDOW_SECONDS
 
 
-# --- derived metering values (contract C4) ------------------------------------------------------
+# --- derived metering values ------------------------------------------------------
 
 #: The usage-plan (metering) key value: "agm_" + 64 lowercase hex characters.
 METERING_PREFIX = "agm_"

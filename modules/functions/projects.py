@@ -10,7 +10,7 @@ Routes (``event["resource"]`` + ``httpMethod``):
 
 Environment: ``PROJECTS_TABLE`` (DynamoDB) and ``PROJECTS_QUEUE_URL`` (SQS).
 Every failure is a JSON ``{"error": ...}`` naming the problem; request bodies and API keys are never
-logged; a 5xx logs the C2 line ``{"event": "server_error", "status": ..., "cause": ...}``.
+logged; a 5xx logs the line ``{"event": "server_error", "status": ..., "cause": ...}``.
 
 Idempotency is a conditional write of our own (``docs/API.md`` has the measured comparison with
 aws-lambda-powertools): one ``TransactWriteItems`` puts the idempotency record (condition: absent

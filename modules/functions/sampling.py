@@ -1,4 +1,4 @@
-"""INFO logs for a sample of invocations; WARNING and above always (contract C3).
+"""INFO logs for a sample of invocations; WARNING and above always.
 
 A handler calls :func:`start` once, first thing in each invocation::
 

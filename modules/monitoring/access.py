@@ -1,4 +1,4 @@
-"""Read-only access to one environment's dashboard and the metrics and alarms behind it (issue 13, seed:
+"""Read-only access to one environment's dashboard and the metrics and alarms behind it (seed:
 "Use IAM policies to restrict dashboard access").
 
 An IAM managed policy ``<prefix>-dashboard-read`` per environment; attach it to the role or group of

@@ -274,7 +274,7 @@ class CompositeAlarmSpec:
     """Alarms when every alarm in ``all_of`` is in ALARM (multi-window burn rate).
 
     groups: several such sets, any of which fires the composite (``(A AND B) OR (C AND D)``): one
-        composite serves several objectives (issue 13, fewer alarms). ``all_of`` is then every member.
+        composite serves several objectives (fewer alarms). ``all_of`` is then every member.
         Default: none (one group, ``all_of``).
     """
 

@@ -160,7 +160,7 @@ def api_alarms(config: MonitoringConfig, refs: ServiceRefs) -> tuple[AlarmSpec, 
 def lambda_error_rate(functions: Sequence[FunctionRef], threshold_percent: float) -> AlarmSpec:
     """One alarm over every handler's error rate: the highest ``100 * errors / invocations`` of them.
 
-    Consolidated (issue 13): one alarm instead of one per function, same metrics, same severity and one
+    Consolidated: one alarm instead of one per function, same metrics, same severity and one
     runbook entry; the dashboard's Lambda graphs show which function it is. The authorizer is not in
     ``functions``: its Errors include every 401 it answers (keyless scans).
     """

@@ -1,4 +1,4 @@
-"""Metrics from log lines: the authorizer's decisions (contract C1) and the handlers' 5xx causes (C2).
+"""Metrics from log lines: the authorizer's decisions and the handlers' 5xx causes.
 
 Every function logs JSON through Lambda's logging configuration (``modules/api/function.py``), so
 the ``extra`` fields of a log call are top-level JSON fields that a metric filter selects:
@@ -71,7 +71,7 @@ class AuthorizerOutcome:
         return f'{{ ($.decision = "{self.decision}") && ($.reason = "{self.reason}") }}'
 
 
-#: Contract C1: every decision and each deny reason. fail_closed counts whatever its reason.
+#: The decision log: every decision and each deny reason. fail_closed counts whatever its reason.
 AUTHORIZER_OUTCOMES: tuple[AuthorizerOutcome, ...] = (
     AuthorizerOutcome("allow", "AuthorizerAllow", "allow"),
     AuthorizerOutcome("unauthorized", "AuthorizerUnauthorized", "unauthorized"),

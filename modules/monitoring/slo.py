@@ -67,7 +67,7 @@ class SloAlarmSpecs:
 
 def objectives(config: MonitoringConfig) -> tuple[Objective, ...]:
     slo = config.slo
-    return (
+    chosen = (
         Objective(
             "availability",
             "Availability SLO",
@@ -80,13 +80,16 @@ def objectives(config: MonitoringConfig) -> tuple[Objective, ...]:
             slo.latency_target_percent,
             f"{slo.latency_target_percent:g} % of API requests finish within {slo.latency_threshold_ms:g} ms",
         ),
-        Objective(
-            "error-rate",
-            "Lambda error-rate SLO",
-            slo.error_rate_target_percent,
-            f"{slo.error_rate_target_percent:g} % of Lambda invocations succeed",
-        ),
     )
+    if slo.error_rate_target_percent is None:  # opt-in: the availability objective counts failed handlers
+        return chosen
+    error_rate = Objective(
+        "error-rate",
+        "Lambda error-rate SLO",
+        slo.error_rate_target_percent,
+        f"{slo.error_rate_target_percent:g} % of Lambda invocations succeed",
+    )
+    return (*chosen, error_rate)
 
 
 def bad_event_percent(objective: Objective, config: MonitoringConfig, refs: ServiceRefs, period: int) -> MathExpression:
@@ -148,7 +151,7 @@ def build_slo_specs(config: MonitoringConfig, refs: ServiceRefs) -> SloAlarmSpec
             windows += pair
             pairs.append(pair)
         if composite:
-            # One composite per burn-rate window over every objective (issue 13: 2 composites instead
+            # One composite per burn-rate window over every objective (2 composites instead
             # of 6, $0.50 each); the notification names the window alarms in ALARM, the runbook lists them.
             names = ", ".join(
                 o.title for o in objectives(config) if any(p[0].key.startswith(f"slo-{o.key}-") for p in pairs)
