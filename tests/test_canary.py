@@ -60,7 +60,7 @@ def test_canary_resource(env: str, stacks, synth_dir: Path) -> None:
     assert re.fullmatch(r"syn-nodejs-puppeteer-\d+\.\d+", canary["runtime_version"])
     assert canary["runtime_version"] == config.canary.runtime_version
     assert canary["handler"] == HANDLER
-    assert canary["schedule"] == {"expression": f"rate({config.canary.schedule_minutes} minutes)"}
+    assert canary["schedule"] == {"expression": config.canary.schedule_expression}  # rate(...) or business-hours cron
     assert 5 <= config.canary.schedule_minutes <= 15
     assert canary["start_canary"] is config.canary.start_canary
     assert canary["delete_lambda"] is True
