@@ -210,4 +210,7 @@ def test_control_a_business_hours_canary_may_not_breach_on_missing_data(stacks) 
     doc = _prod(stacks)
     for canary in _resources(doc, "aws_synthetics_canary").values():
         canary["schedule"] = {"expression": "cron(0/5 8-17 ? * MON-FRI *)"}
+    for alarm in _resources(doc, "aws_cloudwatch_metric_alarm").values():
+        if alarm["alarm_name"].endswith("-canary-success"):
+            alarm["treat_missing_data"] = "breaching"  # the mistake: every night without runs would page
     assert any("does not run around the clock" in m for m in missing_data_mismatches(doc))

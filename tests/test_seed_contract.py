@@ -14,7 +14,7 @@ from modules.api.routes import ROUTES
 from modules.functions import health, keys, projects
 from tests.apigw import Gateway
 from tests.test_api_handlers import create_projects_table
-from tests.test_authorizer import MemoryStore
+from tests.test_authorizer import MemoryStore, meters
 
 RESOURCES = tuple(sorted({route.path for route in ROUTES}))
 
@@ -45,13 +45,13 @@ def test_missing_api_key() -> None:
 
 def test_invalid_api_key(store) -> None:
     valid = _key(store)
-    gateway = Gateway(backend=health.handler, plan_keys={valid})
+    gateway = Gateway(backend=health.handler, plan_keys=meters(valid))
     assert gateway.request("GET", "/health", {"X-API-Key": "invalid-key"}).status == 403
 
 
 def test_valid_api_key(store) -> None:
     valid = _key(store)
-    result = Gateway(backend=health.handler, plan_keys={valid}).request("GET", "/health", {"X-API-Key": valid})
+    result = Gateway(backend=health.handler, plan_keys=meters(valid)).request("GET", "/health", {"X-API-Key": valid})
     assert result.status == 200
     assert result.body["status"] == "healthy"
 
@@ -61,7 +61,7 @@ def test_valid_api_key(store) -> None:
 
 def test_rate_limit_enforcement(store) -> None:
     api_key = _key(store, rate_limit=10)
-    gateway = Gateway(backend=health.handler, plan_keys={api_key})
+    gateway = Gateway(backend=health.handler, plan_keys=meters(api_key))
     for _ in range(10):
         assert gateway.request("GET", "/health", {"X-API-Key": api_key}).status == 200
     response = gateway.request("GET", "/health", {"X-API-Key": api_key})
@@ -88,7 +88,7 @@ def projects_backend(moto_server, monkeypatch):
 @pytest.mark.usefixtures("projects_backend")
 def test_another_tenants_project_is_404_through_the_gateway(store) -> None:
     alice, bob = _key(store), _key(store)
-    gateway = Gateway(backend=projects.handler, plan_keys={alice, bob}, resources=RESOURCES)
+    gateway = Gateway(backend=projects.handler, plan_keys=meters(alice, bob), resources=RESOURCES)
     body = json.dumps({"name": "mine", "type": "t", "description": "d"})
     headers = {"X-API-Key": alice, "Content-Type": "application/json"}
     created = gateway.request("POST", "/api/projects", headers, body)
