@@ -82,7 +82,8 @@ class Deployment:
     state_kms_key_id: str = ""
     #: The state bucket's access-log bucket (StateConfig.log_bucket).
     state_log_bucket: str = ""
-    #: (METHOD, path) of every route that is public by design (GET /health); every other method is protected.
+    #: (METHOD, path) of every route that is public by design (GET /health/live, when the environment opts in);
+    #: every other method is protected.
     public_routes: frozenset[tuple[str, str]] = frozenset()
 
     def output(self, *names: str) -> Any:
@@ -119,7 +120,7 @@ def load_deployment(env: str, outputs: dict[str, Any], region: str | None) -> De
         config = load(env)
     except (UnknownEnvironmentError, EnvironmentConfigError) as error:
         raise UsageError(f"--env: {error}") from None
-    from modules.api.routes import ROUTES
+    from modules.api.routes import routes_for
     from modules.front_door.front_door import gateway_responses  # the front door's own table of responses
     from modules.front_door.names import AuthNames
 
@@ -132,7 +133,7 @@ def load_deployment(env: str, outputs: dict[str, Any], region: str | None) -> De
         state_region=config.state.region or config.region,
         state_kms_key_id=config.state.kms_key_id or "",
         state_log_bucket=config.state.log_bucket,
-        public_routes=frozenset((r.method, r.path) for r in ROUTES if not r.protected),
+        public_routes=frozenset((r.method, r.path) for r in routes_for(config.api.public_liveness) if not r.protected),
         waf_enabled=config.waf.enabled,
         usage_plan=config.auth.usage_plan,
         usage_plan_name=AuthNames.for_prefix(config.name_prefix).usage_plan,

@@ -69,6 +69,7 @@ def test_request_authorizer_on_x_api_key_without_caching(env, stacks) -> None:
         "PEPPER_SECRET_ID",
         "KEY_CACHE_SECONDS",
         "OVER_LIMIT_ACTION",
+        "LOG_SAMPLE_RATE",  # always 1: the decision lines are metrics (tests/test_sampling.py)
     }
     assert float(variables["KEY_CACHE_SECONDS"]) == load(env).auth.key_cache_seconds
     expected = "deny" if load(env).api.existing is not None else "integration"

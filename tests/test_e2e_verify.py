@@ -313,11 +313,11 @@ def _authorizer(apigw, api: str, ttl: int) -> str:
 
 def test_protected_methods_and_authorizer_ttl_fail_then_pass(emulator, capsys) -> None:
     apigw = boto3_client("apigateway", emulator, REGION)
-    api, projects, _health = _api_with_projects_and_health(apigw)
+    api, projects, health = _api_with_projects_and_health(apigw)
     verify_deployment.main(["--env", "local"])
     weak = rows(capsys.readouterr().out)
     assert weak[("protected method", "GET:/api/projects")] == "FAIL"
-    assert ("protected method", "GET:/health") not in weak  # public by design
+    assert weak[("protected method", "GET:/health")] == "FAIL"  # behind the key by default
     assert weak[("authorizer result TTL", api)] == "FAIL"  # no authorizer at all
 
     cached = _authorizer(apigw, api, ttl=300)
@@ -332,18 +332,20 @@ def test_protected_methods_and_authorizer_ttl_fail_then_pass(emulator, capsys) -
 
     apigw.delete_authorizer(restApiId=api, authorizerId=cached)
     fresh = _authorizer(apigw, api, ttl=0)
-    apigw.delete_method(restApiId=api, resourceId=projects, httpMethod="GET")
-    apigw.put_method(
-        restApiId=api,
-        resourceId=projects,
-        httpMethod="GET",
-        authorizationType="CUSTOM",
-        authorizerId=fresh,
-        apiKeyRequired=True,
-    )
+    for resource in (projects, health):
+        apigw.delete_method(restApiId=api, resourceId=resource, httpMethod="GET")
+        apigw.put_method(
+            restApiId=api,
+            resourceId=resource,
+            httpMethod="GET",
+            authorizationType="CUSTOM",
+            authorizerId=fresh,
+            apiKeyRequired=True,
+        )
     verify_deployment.main(["--env", "local"])
     hardened = rows(capsys.readouterr().out)
     assert hardened[("protected method", "GET:/api/projects")] == "PASS"
+    assert hardened[("protected method", "GET:/health")] == "PASS"
     assert hardened[("authorizer result TTL", f"{PREFIX}-api-key")] == "PASS"
 
 
