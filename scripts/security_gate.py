@@ -40,6 +40,7 @@ NOT_PROD = ("dev", "staging", "local")
 FUNCTIONS = (
     "aws_lambda_function.api_health-function_4158BC08",
     "aws_lambda_function.api_projects-function_5C8B3940",
+    "aws_lambda_function.api_worker-function_DC12B9C6",
     "aws_lambda_function.front-door_authorizer-function_C1972D81",
 )
 ARTIFACT_BUCKETS = ("aws_s3_bucket.api_artifacts_DDEFF23B", "aws_s3_bucket.canary_artifacts_172DF12B")
@@ -49,6 +50,8 @@ LOG_GROUPS = (
     "aws_cloudwatch_log_group.api_execution-logs_87D8804E",
     "aws_cloudwatch_log_group.api_health-function_logs_B9662AB4",
     "aws_cloudwatch_log_group.api_projects-function_logs_1244E033",
+    "aws_cloudwatch_log_group.api_worker-function_logs_059EAD26",
+    "aws_cloudwatch_log_group.canary_logs_3158DFDC",
     "aws_cloudwatch_log_group.front-door_authorizer-function_logs_A8222D47",
     "aws_cloudwatch_log_group.waf_log-group_B08BEF30",
 )
@@ -102,7 +105,8 @@ ACCEPTED: tuple[Accepted, ...] = (
         "CKV_AWS_116",
         FUNCTIONS,
         ALL,
-        "no function DLQ: API Gateway invokes these synchronously, and a "
+        "no function DLQ: API Gateway invokes the handlers synchronously and the worker runs from an SQS "
+        "event source mapping, whose failed messages go to the queue's own DLQ (maxReceiveCount 5); a "
         "Lambda DLQ only applies to asynchronous invocations",
     ),
     *_rows(
@@ -166,14 +170,6 @@ ACCEPTED: tuple[Accepted, ...] = (
         STAGE,
         ALL,
         "no client certificate: a public API authenticated by API keys and the REQUEST authorizer, not mTLS",
-    ),
-    Accepted(
-        "CKV_AWS_59",
-        "aws_api_gateway_method.api_method-get-health_9665D986",
-        ALL,
-        "GET /health is "
-        "unauthenticated by design (load balancers, the canary); every other method is asserted protected "
-        "by tests/test_api.py and scripts/verify_deployment.py",
     ),
     Accepted(
         "CKV_AWS_237",
