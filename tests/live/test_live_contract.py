@@ -41,7 +41,11 @@ def test_missing_api_key(api) -> None:
 
 
 def test_invalid_api_key(api) -> None:
-    assert api.request("GET", "/health", key="invalid-key").status == 403
+    response = api.request("GET", "/health", key="invalid-key")
+    assert response.status == 403
+    # The Deny's context reaches the ACCESS_DENIED template: $context.authorizer.clientReason (AWS-BEHAVIOUR.md B6).
+    assert isinstance(response.body, dict), response.body
+    assert response.body.get("reason") == "invalid_key", response.body
 
 
 def test_valid_api_key(api, key) -> None:
