@@ -72,6 +72,17 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory):
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def atomic_moto(tmp_path_factory: pytest.TempPathFactory):
+    """moto with UpdateItem serialized per call, as DynamoDB serializes writes (see scripts.emulator.atomic)."""
+    from scripts.emulator.atomic import AtomicMotoServer
+
+    server = AtomicMotoServer(log_path=tmp_path_factory.mktemp("atomic-moto") / "moto.log")
+    server.start()
+    yield server
+    server.stop()
+
+
 # --- Test lanes ---------------------------------------------------------------------------------------------------
 # `make test-fast` runs `-m "not slow and not emulator and not terraform and not live"`: every pure test, in under
 # 30 s. Tests are marked here, from what they use, so that a test file never has to remember its lane; the markers
@@ -86,7 +97,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory):
 #: these (test_terraform_validate's `validated`, test_e2e_faults' `tf`) carries the mark too.
 LANE_FIXTURES: dict[str, frozenset[str]] = {
     "slow": frozenset({"synth_dir", "stacks"}),  # the session synth of every environment (~15 s)
-    "emulator": frozenset({"moto_server"}),  # one moto server process per session
+    "emulator": frozenset({"moto_server", "atomic_moto"}),  # one moto server process (of each kind) per session
     "terraform": frozenset({"terraform"}),  # the terraform binary and the AWS provider
 }
 

@@ -44,18 +44,26 @@ def create_projects_table(table: str) -> None:
     )
 
 
-@pytest.fixture
-def backend(moto_server, monkeypatch):
-    for name, value in moto_server.env().items():
+def use_projects_backend(server, monkeypatch, *, queue_attributes: dict[str, str] | None = None) -> tuple[str, str]:
+    """A fresh projects table and queue on ``server`` (a moto server), with the handlers' environment and
+    AWS endpoint pointing at them; returns (table name, queue URL). Clear ``projects._clients`` afterwards."""
+    for name, value in server.env().items():
         monkeypatch.setenv(name, value)
     suffix = uuid.uuid4().hex[:8]
     table = f"projects-{suffix}"
     create_projects_table(table)
-    queue_url = boto3.client("sqs").create_queue(QueueName=f"projects-{suffix}")["QueueUrl"]
+    queue_url = boto3.client("sqs").create_queue(QueueName=f"projects-{suffix}", Attributes=queue_attributes or {})[
+        "QueueUrl"
+    ]
     monkeypatch.setenv("PROJECTS_TABLE", table)
     monkeypatch.setenv("PROJECTS_QUEUE_URL", queue_url)
     projects._clients.clear()  # new endpoint per test
-    yield table, queue_url
+    return table, queue_url
+
+
+@pytest.fixture
+def backend(moto_server, monkeypatch):
+    yield use_projects_backend(moto_server, monkeypatch)
     projects._clients.clear()
 
 

@@ -10,19 +10,9 @@ import pytest
 
 from modules.functions import authorizer, keys
 from modules.functions.key_record import APIKey
-from scripts.emulator.atomic import AtomicMotoServer
 from scripts.manage_keys import KeyManager
 from tests import front_door_aws
 from tests.apigw import Gateway, authorizer_event
-
-
-@pytest.fixture(scope="module")
-def atomic_moto(tmp_path_factory):
-    """moto with UpdateItem serialized per call, as DynamoDB serializes writes (see scripts.emulator.atomic)."""
-    server = AtomicMotoServer(log_path=tmp_path_factory.mktemp("atomic-moto") / "moto.log")
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

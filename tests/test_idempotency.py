@@ -5,37 +5,18 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 
 import boto3
 import pytest
 
 from modules.functions import projects
-from scripts.emulator.atomic import AtomicMotoServer
 from tests.apigw import proxy_event
-from tests.test_api_handlers import CONTEXT, create_projects_table
-
-
-@pytest.fixture(scope="module")
-def atomic_moto(tmp_path_factory):
-    server = AtomicMotoServer(log_path=tmp_path_factory.mktemp("atomic-moto") / "moto.log")
-    server.start()
-    yield server
-    server.stop()
+from tests.test_api_handlers import CONTEXT, use_projects_backend
 
 
 @pytest.fixture
 def backend(atomic_moto, monkeypatch):
-    for name, value in atomic_moto.env().items():
-        monkeypatch.setenv(name, value)
-    suffix = uuid.uuid4().hex[:8]
-    table = f"projects-{suffix}"
-    create_projects_table(table)
-    queue_url = boto3.client("sqs").create_queue(QueueName=f"projects-{suffix}")["QueueUrl"]
-    monkeypatch.setenv("PROJECTS_TABLE", table)
-    monkeypatch.setenv("PROJECTS_QUEUE_URL", queue_url)
-    projects._clients.clear()
-    yield table, queue_url
+    yield use_projects_backend(atomic_moto, monkeypatch)
     projects._clients.clear()
 
 

@@ -12,21 +12,14 @@ import pytest
 
 from modules.api.routes import ROUTES
 from modules.functions import health, keys, projects
+from tests import test_authorizer
 from tests.apigw import Gateway
 from tests.test_api_handlers import create_projects_table
 from tests.test_authorizer import MemoryStore, meters
 
 RESOURCES = tuple(sorted({route.path for route in ROUTES}))
-
-
-@pytest.fixture
-def store():
-    from modules.functions import authorizer
-
-    memory = MemoryStore()
-    authorizer.set_store(memory)
-    yield memory
-    authorizer.set_store(None)
+#: The authorizer's in-memory store, as tests/test_authorizer.py installs it.
+store = test_authorizer.store
 
 
 def _key(store: MemoryStore, rate_limit: int = 1000) -> str:

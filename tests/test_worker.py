@@ -10,29 +10,21 @@ import boto3
 import pytest
 
 from modules.functions import projects, worker
-from tests.test_api_handlers import CONTEXT, _create, create_projects_table  # noqa: F401 - fixture helpers
+from tests.test_api_handlers import _create, use_projects_backend
 
 
 @pytest.fixture
 def backend(moto_server, monkeypatch):
+    """The projects table and queue, the queue redriving to a DLQ after 5 receives as the stack configures it."""
     for name, value in moto_server.env().items():
         monkeypatch.setenv(name, value)
-    suffix = uuid.uuid4().hex[:8]
-    table = f"projects-{suffix}"
-    create_projects_table(table)
     sqs = boto3.client("sqs")
-    dlq_url = sqs.create_queue(QueueName=f"projects-dlq-{suffix}")["QueueUrl"]
+    dlq_url = sqs.create_queue(QueueName=f"projects-dlq-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue_url = sqs.create_queue(
-        QueueName=f"projects-{suffix}",
-        Attributes={
-            "VisibilityTimeout": "0",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5}),
-        },
-    )["QueueUrl"]
-    monkeypatch.setenv("PROJECTS_TABLE", table)
-    monkeypatch.setenv("PROJECTS_QUEUE_URL", queue_url)
-    projects._clients.clear()
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5}
+    table, queue_url = use_projects_backend(
+        moto_server, monkeypatch, queue_attributes={"VisibilityTimeout": "0", "RedrivePolicy": json.dumps(redrive)}
+    )
     worker._clients.clear()
     yield table, queue_url, dlq_url
     projects._clients.clear()
