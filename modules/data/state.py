@@ -108,31 +108,14 @@ class StateBucket(Construct):
         # request carried, so all three spellings of the one key are allowed; anything else is denied.
         key_spellings = [self.kms_key.arn, self.kms_alias.arn, config.kms_key_id]
         deny_other_encryption = [
-            DataAwsIamPolicyDocumentStatement(
-                sid="DenyStateWritesWithoutSseKms",
-                effect="Deny",
-                principals=_principal_all(),
-                actions=["s3:PutObject"],
-                resources=[state_objects],
-                condition=[
-                    DataAwsIamPolicyDocumentStatementCondition(
-                        test="StringNotEquals", variable="s3:x-amz-server-side-encryption", values=["aws:kms"]
-                    )
-                ],
+            _deny_state_writes_unless(
+                "DenyStateWritesWithoutSseKms", state_objects, "s3:x-amz-server-side-encryption", ["aws:kms"]
             ),
-            DataAwsIamPolicyDocumentStatement(
-                sid="DenyStateWritesUnderAnotherKey",
-                effect="Deny",
-                principals=_principal_all(),
-                actions=["s3:PutObject"],
-                resources=[state_objects],
-                condition=[
-                    DataAwsIamPolicyDocumentStatementCondition(
-                        test="StringNotEquals",
-                        variable="s3:x-amz-server-side-encryption-aws-kms-key-id",
-                        values=key_spellings,
-                    )
-                ],
+            _deny_state_writes_unless(
+                "DenyStateWritesUnderAnotherKey",
+                state_objects,
+                "s3:x-amz-server-side-encryption-aws-kms-key-id",
+                key_spellings,
             ),
         ]
         # The same protections as every other bucket (modules.data.backups), with the state's own CMK
@@ -210,3 +193,19 @@ class StateBucket(Construct):
                     deletion_protection=True,
                 ),
             )
+
+
+def _deny_state_writes_unless(
+    sid: str, objects: str, variable: str, values: list[str]
+) -> DataAwsIamPolicyDocumentStatement:
+    """Deny every principal PutObject on the state objects unless the request's ``variable`` is one of ``values``."""
+    return DataAwsIamPolicyDocumentStatement(
+        sid=sid,
+        effect="Deny",
+        principals=_principal_all(),
+        actions=["s3:PutObject"],
+        resources=[objects],
+        condition=[
+            DataAwsIamPolicyDocumentStatementCondition(test="StringNotEquals", variable=variable, values=values)
+        ],
+    )
