@@ -15,6 +15,7 @@ import uuid
 import pytest
 
 from scripts import alarm_drill
+from tests.support.emulator import use_emulator
 
 PREFIX = "agenticai-local"
 
@@ -24,8 +25,7 @@ def aws(moto_server, monkeypatch):
     """A session on moto with a topic, an SQS queue subscribed to it, a notifying and a silent alarm."""
     import boto3
 
-    for key, value in moto_server.env().items():
-        monkeypatch.setenv(key, value)
+    use_emulator(moto_server, monkeypatch)
     session = boto3.Session(region_name="us-east-1")
     sns, sqs, cloudwatch = session.client("sns"), session.client("sqs"), session.client("cloudwatch")
     run = uuid.uuid4().hex[:6]

@@ -10,6 +10,7 @@ import pytest
 
 from modules.functions import projects
 from tests.apigw import proxy_event
+from tests.support.emulator import use_emulator
 
 CONTEXT = {
     "keyId": "0123456789abcdef",
@@ -47,8 +48,7 @@ def create_projects_table(table: str) -> None:
 def use_projects_backend(server, monkeypatch, *, queue_attributes: dict[str, str] | None = None) -> tuple[str, str]:
     """A fresh projects table and queue on ``server`` (a moto server), with the handlers' environment and
     AWS endpoint pointing at them; returns (table name, queue URL). Clear ``projects._clients`` afterwards."""
-    for name, value in server.env().items():
-        monkeypatch.setenv(name, value)
+    use_emulator(server, monkeypatch)
     suffix = uuid.uuid4().hex[:8]
     table = f"projects-{suffix}"
     create_projects_table(table)

@@ -13,12 +13,12 @@ from modules.functions.key_record import APIKey
 from scripts.manage_keys import KeyManager
 from tests import front_door_aws
 from tests.apigw import Gateway, authorizer_event
+from tests.support.emulator import use_emulator
 
 
 @pytest.fixture
 def aws(atomic_moto, monkeypatch):
-    for name, value in atomic_moto.env().items():
-        monkeypatch.setenv(name, value)
+    use_emulator(atomic_moto, monkeypatch)
     resources = front_door_aws.create()
     monkeypatch.setenv("API_KEYS_TABLE", resources.names.keys_table)
     monkeypatch.setenv("RATE_LIMITS_TABLE", resources.names.rate_limits_table)
@@ -111,8 +111,7 @@ def _effect(key: str, now: float) -> tuple[str, str]:
 
 
 def _valueless_front_door(atomic_moto, monkeypatch):
-    for name, value in atomic_moto.env().items():
-        monkeypatch.setenv(name, value)
+    use_emulator(atomic_moto, monkeypatch)
     resources = front_door_aws.create(pepper_value=False)
     monkeypatch.setenv("API_KEYS_TABLE", resources.names.keys_table)
     monkeypatch.setenv("RATE_LIMITS_TABLE", resources.names.rate_limits_table)

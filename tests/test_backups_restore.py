@@ -12,13 +12,14 @@ import uuid
 
 import pytest
 
+from tests.support.emulator import use_emulator
+
 
 @pytest.fixture
 def aws(moto_server, monkeypatch):
     import boto3
 
-    for key, value in moto_server.env().items():
-        monkeypatch.setenv(key, value)
+    use_emulator(moto_server, monkeypatch)
     return boto3.Session(region_name="us-east-1")
 
 

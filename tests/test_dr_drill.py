@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from scripts import dr_drill
+from tests.support.emulator import use_emulator
 
 PREFIX = "agenticai-local"
 
@@ -17,8 +18,7 @@ def aws(moto_server, monkeypatch):
     """A session on the moto server, with two PITR tables and a versioned bucket of the local environment."""
     import boto3
 
-    for key, value in moto_server.env().items():
-        monkeypatch.setenv(key, value)
+    use_emulator(moto_server, monkeypatch)
     session = boto3.Session(region_name="us-east-1")
     dynamodb, s3 = session.client("dynamodb"), session.client("s3")
     run = uuid.uuid4().hex[:6]

@@ -13,14 +13,14 @@ import pytest
 from modules.functions import keys
 from scripts import manage_keys
 from tests import front_door_aws
+from tests.support.emulator import use_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def aws(moto_server, monkeypatch):
-    for name, value in moto_server.env().items():
-        monkeypatch.setenv(name, value)
+    use_emulator(moto_server, monkeypatch)
     return front_door_aws.create()
 
 
@@ -154,8 +154,7 @@ def test_bad_input_is_a_clear_error_and_non_zero_exit(aws, capsys, args, code, m
 
 
 def test_missing_stack_resources_are_reported(moto_server, monkeypatch, capsys) -> None:
-    for name, value in moto_server.env().items():
-        monkeypatch.setenv(name, value)
+    use_emulator(moto_server, monkeypatch)
     code = manage_keys.main(["--env", "local", "--name-prefix", "not-applied-yet", "create", "--name", "x"])
     err = capsys.readouterr().err
     assert code == 2
@@ -354,8 +353,7 @@ def test_migrate_metering_replaces_raw_key_values(aws, capsys) -> None:
 
 
 def test_init_pepper_once_then_rotate_pepper(moto_server, monkeypatch, capsys) -> None:
-    for name, value in moto_server.env().items():
-        monkeypatch.setenv(name, value)
+    use_emulator(moto_server, monkeypatch)
     aws = front_door_aws.create(pepper_value=False)
     code, out, _ = cli(aws, capsys, "create", "--name", "early")
     assert code == 2  # no pepper yet: nothing can be hashed

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from scripts import monitor_costs
 from scripts.monitor_costs import CostExplorer, Period, Report, ReportError, render_text, short_name, sparkline
+from tests.support.emulator import use_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "monitor_costs.py"
@@ -77,8 +78,7 @@ def aws(moto_server, monkeypatch):
     """boto3 pointed at the moto server; returns a session whose Cost Explorer sends are counted."""
     import boto3
 
-    for key, value in moto_server.env().items():
-        monkeypatch.setenv(key, value)
+    use_emulator(moto_server, monkeypatch)
     session = boto3.Session(region_name="us-east-1")
     session.ce_sends = []
     session.events.register("before-send.ce", lambda **kw: session.ce_sends.append(kw["request"].url))

@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from scripts import ops
+from tests.support.emulator import use_emulator
 from tests.support.html_page import check_page
 
 PREFIX = "agenticai-local"
@@ -18,8 +19,7 @@ PREFIX = "agenticai-local"
 def aws(moto_server, monkeypatch):
     import boto3
 
-    for key, value in moto_server.env().items():
-        monkeypatch.setenv(key, value)
+    use_emulator(moto_server, monkeypatch)
     # moto answers 500 to the APIs it lacks; a retry would only wait (retries are tested in test_monitor_costs).
     monkeypatch.setattr(ops, "MAX_RETRIES", 0)
     session = boto3.Session(region_name="us-east-1")

@@ -5,16 +5,14 @@ tests/test_rate_limiting.py) through the in-process API Gateway model with the r
 from __future__ import annotations
 
 import json
-import uuid
 
-import boto3
 import pytest
 
 from modules.api.routes import ROUTES
 from modules.functions import health, keys, projects
 from tests import test_authorizer
 from tests.apigw import Gateway
-from tests.test_api_handlers import create_projects_table
+from tests.test_api_handlers import use_projects_backend
 from tests.test_authorizer import MemoryStore, meters
 
 RESOURCES = tuple(sorted({route.path for route in ROUTES}))
@@ -67,13 +65,7 @@ def test_rate_limit_enforcement(store) -> None:
 
 @pytest.fixture
 def projects_backend(moto_server, monkeypatch):
-    for name, value in moto_server.env().items():
-        monkeypatch.setenv(name, value)
-    suffix = uuid.uuid4().hex[:8]
-    create_projects_table(f"projects-{suffix}")
-    monkeypatch.setenv("PROJECTS_TABLE", f"projects-{suffix}")
-    monkeypatch.setenv("PROJECTS_QUEUE_URL", boto3.client("sqs").create_queue(QueueName=f"p-{suffix}")["QueueUrl"])
-    projects._clients.clear()
+    use_projects_backend(moto_server, monkeypatch)
     yield
     projects._clients.clear()
 

@@ -10,14 +10,14 @@ import boto3
 import pytest
 
 from modules.functions import projects, worker
+from tests.support.emulator import use_emulator
 from tests.test_api_handlers import _create, use_projects_backend
 
 
 @pytest.fixture
 def backend(moto_server, monkeypatch):
     """The projects table and queue, the queue redriving to a DLQ after 5 receives as the stack configures it."""
-    for name, value in moto_server.env().items():
-        monkeypatch.setenv(name, value)
+    use_emulator(moto_server, monkeypatch)
     sqs = boto3.client("sqs")
     dlq_url = sqs.create_queue(QueueName=f"projects-dlq-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
