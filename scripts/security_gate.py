@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from environments import ENVIRONMENTS  # noqa: E402
 from scripts import cli  # noqa: E402
 
-#: Every environment stack, and every bootstrap (state bucket) stack.
-ENVIRONMENTS = ("dev", "staging", "prod", "local")
+#: Every environment stack (environments.ENVIRONMENTS), and every bootstrap (state bucket) stack.
 ALL = ENVIRONMENTS
 BOOTSTRAP = tuple(f"bootstrap-{env}" for env in ENVIRONMENTS)
 #: The stacks whose config leaves a production-only setting off (tier rules force it on in prod).

@@ -10,8 +10,8 @@ import pytest
 
 from modules.functions import authorizer, keys
 from modules.functions.key_record import APIKey
+from scripts.emulator import front_door as front_door_aws
 from scripts.manage_keys import KeyManager
-from tests import front_door_aws
 from tests.apigw import Gateway, authorizer_event
 from tests.support.emulator import use_emulator
 

@@ -12,7 +12,7 @@ import pytest
 
 from modules.functions import keys
 from scripts import manage_keys
-from tests import front_door_aws
+from scripts.emulator import front_door as front_door_aws
 from tests.support.emulator import use_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
