@@ -94,7 +94,7 @@ class AgenticAiStack(TerraformStack):
         )
         front_door = self._built_front_door()
         #: What every hardening construct wires to (same shape in both modes), including the
-        #: authorizer function and the api_keys / rate_limits tables.
+        #: authorizer function and the api_keys table.
         self.refs: ServiceRefs = front_door.extend(self.api.refs)
         #: The Synthetics canary (None when config.canary.enabled is off); its alarm uses canary.name.
         self.canary: ApiCanary | None = None

@@ -266,7 +266,7 @@ def usage_plans_block(facts: Facts) -> str:
             ),
             ("new key's hourly limit (authorizer)", lambda e: number(c[e].auth.default_key_rate_limit_per_hour)),
             ("rotation grace period", lambda e: f"{c[e].auth.rotation_grace_hours} h"),
-            ("key record cache (revocation delay)", lambda e: f"{c[e].auth.key_cache_seconds:g} s"),
+            ("refused-key memory (re-enable delay)", lambda e: f"{c[e].auth.key_cache_seconds:g} s"),
             ("pepper rotation grace period", lambda e: f"{c[e].auth.pepper_grace_hours} h"),
         ],
     )

@@ -49,7 +49,7 @@ STATEFUL_TYPES = frozenset(
 #: Attribute names whose values are never printed, sensitive-marked or not.
 _SECRET_NAME = re.compile(r"(secret|password|pepper|token|private_key|api_key|key_value|secret_string)", re.I)
 REDACTED = "(redacted)"
-KINDS = ("add", "change", "replace", "destroy")
+KINDS = ("add", "change", "replace", "destroy", "forget")
 
 
 class BadInput(Exception):
@@ -57,7 +57,8 @@ class BadInput(Exception):
 
 
 def kind(actions: Sequence[str]) -> str | None:
-    """add / change / replace / destroy, or None for no-op and read."""
+    """add / change / replace / destroy / forget (dropped from state, kept in AWS: a ``removed`` block), or None
+    for no-op and read."""
     acts = list(actions)
     if acts in (["delete", "create"], ["create", "delete"]):
         return "replace"
@@ -67,6 +68,8 @@ def kind(actions: Sequence[str]) -> str | None:
         return "change"
     if acts == ["delete"]:
         return "destroy"
+    if acts == ["forget"]:
+        return "forget"
     return None
 
 
@@ -166,8 +169,8 @@ def render_markdown(summary: dict[str, Any]) -> str:
     if not summary["per_type"]:
         out.append("No changes.")
     else:
-        out.append("| resource type | add | change | replace | destroy |")
-        out.append("|---|---:|---:|---:|---:|")
+        out.append("| resource type | " + " | ".join(KINDS) + " |")
+        out.append("|---|" + "---:|" * len(KINDS))
         for type_, counts in summary["per_type"].items():
             out.append(f"| `{type_}` | " + " | ".join(str(counts[k]) for k in KINDS) + " |")
         totals = summary["totals"]

@@ -166,7 +166,7 @@ def test_each_role_may_touch_only_its_own_resources(env, stacks) -> None:
     assert _kms_uses(health) == {("kms:EncryptionContext:LambdaFunctionName", ("kms:Decrypt",))}
     authorizer = json.dumps(documents["authorizer-function"])
     assert "keys-table" in authorizer
-    assert "rate-limits-table" in authorizer
+    assert "rate-limits-table" not in authorizer
     assert "pepper" in authorizer
     assert "projects-table" not in authorizer
     assert "sqs:" not in authorizer
@@ -224,7 +224,7 @@ def test_stack_refs_roles() -> None:
     refs = stack.refs
     assert refs.managed is True
     assert [f.role for f in refs.functions] == ["projects", "health", "worker", "authorizer"]
-    assert [t.role for t in refs.tables] == ["projects", "api_keys", "rate_limits"]
+    assert [t.role for t in refs.tables] == ["projects", "api_keys"]
     assert [(q.role, q.is_dead_letter) for q in refs.queues] == [("projects", False), ("projects_dlq", True)]
     assert [b.role for b in refs.buckets] == ["artifacts"]
     assert stack.front_door.authorizer_function.function is not None
@@ -478,7 +478,7 @@ def test_existing_mode_hardens_the_existing_api(existing_stack) -> None:
     assert stack.refs.api.stage_name == "prod"
     assert stack.refs.api.stage_arn.startswith("arn:aws:apigateway:us-east-1::/restapis/")
     assert [f.role for f in stack.refs.functions] == ["projects", "health", "authorizer"]
-    assert [t.role for t in stack.refs.tables] == ["projects", "api_keys", "rate_limits"]
+    assert [t.role for t in stack.refs.tables] == ["projects", "api_keys"]
     authorizer = synth.resource("aws_api_gateway_authorizer")
     assert authorizer["rest_api_id"].startswith("${data.aws_api_gateway_rest_api.")
     plan = synth.resource("aws_api_gateway_usage_plan")
@@ -618,7 +618,7 @@ def test_existing_mode_looks_up_exactly_what_is_listed(other_existing_stack) -> 
     assert sorted(d["bucket"] for d in synth.data_sources("aws_s3_bucket")) == ["orders-artifacts", "orders-uploads"]
     refs = stack.refs
     assert [f.role for f in refs.functions] == ["orders", "billing", "authorizer"]
-    assert [t.role for t in refs.tables] == ["orders", "invoices", "api_keys", "rate_limits"]
+    assert [t.role for t in refs.tables] == ["orders", "invoices", "api_keys"]
     assert refs.queues == ()
     assert [b.role for b in refs.buckets] == ["artifacts", "uploads"]
     assert stack.api.managed_tables == ()

@@ -65,7 +65,6 @@ def test_request_authorizer_on_x_api_key_without_caching(env, stacks) -> None:
     variables = function["environment"]["variables"]
     assert set(variables) == {
         "API_KEYS_TABLE",
-        "RATE_LIMITS_TABLE",
         "PEPPER_SECRET_ID",
         "KEY_CACHE_SECONDS",
         "OVER_LIMIT_ACTION",
@@ -116,16 +115,17 @@ def test_gateway_responses_have_json_bodies_statuses_and_headers(env, stacks) ->
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_keys_and_rate_limit_tables(env, stacks) -> None:
+def test_one_keys_table_holds_records_and_counters(env, stacks) -> None:
     prefix, stack = load(env).name_prefix, stacks[env]
     keys = stack.resource("aws_dynamodb_table", name=f"{prefix}-api-keys")
     assert keys["hash_key"] == "key_id"
     assert keys["attribute"] == [{"name": "key_id", "type": "S"}]
     assert keys["point_in_time_recovery"] == {"enabled": True}
     assert keys["server_side_encryption"]["enabled"] is True
-    counters = stack.resource("aws_dynamodb_table", name=f"{prefix}-rate-limits")
-    assert counters["hash_key"] == "counter_id"
-    assert counters["ttl"] == {"attribute_name": "expires_at", "enabled": True}
+    # The hourly counters live on the key items (key_record.admit_update): no second table, no TTL on keys
+    # (``expires_at`` is a rotated key's grace end, which must stay readable).
+    assert "ttl" not in keys
+    assert not [t for t in stack.resources("aws_dynamodb_table") if t["name"].endswith("-rate-limits")]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -24,12 +24,12 @@ NOW = 1_700_000_000
 
 
 class MemoryStore:
-    """The Store protocol in memory, with DynamoDB's atomic conditional counter semantics; counts calls."""
+    """The Store protocol in memory: the key item's conditional count (``key_record.admit_update``) with
+    DynamoDB's semantics (the condition and the write are one atomic step); counts calls."""
 
     def __init__(self) -> None:
         self.records: dict[str, APIKey] = {}
         self.counters: dict[str, int] = {}
-        self.touched: list[str] = []
         self.calls: list[str] = []
         self.fail: Exception | None = None
         self.pepper_set = keys.PepperSet(1, (keys.Pepper(1, PEPPER),))
@@ -52,24 +52,26 @@ class MemoryStore:
         self.calls.append("peppers")
         return self.pepper_set
 
-    def get_key(self, key_id: str):
-        self.calls.append("get_key")
+    def admit(self, key_id, key_hashes, window_start, now):
+        self.calls.append("admit")
         if self.fail:
             raise self.fail
-        return self.records.get(key_id)
-
-    def count_request(self, key_id, window_start, limit, _now):
-        self.calls.append("count_request")
         with self._lock:
+            record = self.records.get(key_id)
             counter = f"{key_id}#{window_start}"
-            if self.counters.get(counter, 0) >= limit:
-                return None
-            self.counters[counter] = self.counters.get(counter, 0) + 1
-            return self.counters[counter]
-
-    def touch(self, key_id, _now):
-        self.calls.append("touch")
-        self.touched.append(key_id)
+            count = self.counters.get(counter, 0)
+            if (
+                record is None
+                or record.key_hash not in key_hashes
+                or not record.enabled
+                or record.rate_limit <= 0
+                or (record.expires_at is not None and record.expires_at <= now)
+                or count >= record.rate_limit
+            ):
+                return authorizer.Admission(False, record, count)
+            self.counters[counter] = count + 1
+            record = self.records[key_id] = dataclasses.replace(record, last_used_epoch=now)
+            return authorizer.Admission(True, record, count + 1)
 
     def rehash(self, key_id, key_hash, version, old_version):
         self.calls.append("rehash")
@@ -455,7 +457,7 @@ def test_key_retrying_ten_thousand_times_after_its_limit_is_usable_next_window(s
     else:
         assert {_effect(r) for r in refused} == {"Deny"}
         assert {r["context"]["clientReason"] for r in refused} == {"rate_limited"}
-    assert store.calls == ["count_request"]  # the first refusal only; the other 9,999 cost no DynamoDB call
+    assert store.calls == ["admit"]  # the first refusal only; the other 9,999 cost no DynamoDB call
     again = _call(value, start + keys.WINDOW_SECONDS)
     assert _effect(again) == "Allow"
     assert again["context"]["rateLimited"] == "false"
@@ -477,34 +479,53 @@ def test_over_limit_in_deny_mode_is_403_with_reason_rate_limited_and_no_backend(
 
 def test_warm_allowed_requests_cost_one_dynamodb_call_each(store) -> None:
     _, value = keys.generate_key()
-    store.add(value, rate_limit=1000)
+    key_id = store.add(value, rate_limit=1000)
     for i in range(100):
         _call(value, NOW + i * 0.01)
-    # 100 counts, 1 record read (cached 5 s), 1 last_used write (once a minute), 1 pepper read.
-    assert store.calls.count("count_request") == 100
-    assert store.calls.count("get_key") == 1
-    assert store.calls.count("touch") == 1
+    # One conditional count per request (it also sets last_used); the pepper is read once per container.
+    assert store.calls == ["peppers"] + ["admit"] * 100
+    assert store.records[key_id].last_used_epoch == NOW
 
 
-def test_key_cache_delays_revocation_by_at_most_key_cache_seconds(store, monkeypatch) -> None:
-    monkeypatch.setenv("KEY_CACHE_SECONDS", "5")
+def test_disable_takes_effect_on_the_next_request(store) -> None:
     _, value = keys.generate_key()
     key_id = store.add(value)
     assert _effect(_call(value, NOW)) == "Allow"
     store.records[key_id] = dataclasses.replace(store.records[key_id], enabled=False)  # manage_keys disable
-    assert _effect(_call(value, NOW + 4.9)) == "Allow"  # the documented revocation delay
-    denied = _call(value, NOW + 5)
-    assert _effect(denied) == "Deny"
-    assert denied["context"]["reason"] == "disabled_key"
+    denied = _call(value, NOW + 0.1)
+    assert (_effect(denied), denied["context"]["reason"]) == ("Deny", "disabled_key")
 
 
-def test_key_cache_zero_reads_the_record_every_time(store, monkeypatch) -> None:
+def test_refusal_is_remembered_for_key_cache_seconds(store, monkeypatch) -> None:
+    """A refused key costs no DynamoDB call for KEY_CACHE_SECONDS: a re-enabled key may wait that long."""
+    monkeypatch.setenv("KEY_CACHE_SECONDS", "5")
+    _, value = keys.generate_key()
+    key_id = store.add(value, enabled=False)
+    assert _call(value, NOW)["context"]["reason"] == "disabled_key"
+    store.records[key_id] = dataclasses.replace(store.records[key_id], enabled=True)  # manage_keys enable
+    store.calls.clear()
+    assert _call(value, NOW + 4.9)["context"]["reason"] == "disabled_key"  # the documented re-enable delay
+    assert store.calls == []
+    assert _effect(_call(value, NOW + 5)) == "Allow"
+    assert store.calls == ["admit"]
+
+
+def test_key_cache_zero_remembers_no_refusal(store, monkeypatch) -> None:
     monkeypatch.setenv("KEY_CACHE_SECONDS", "0")
     _, value = keys.generate_key()
-    store.add(value)
+    store.add(value, enabled=False)
     for i in range(3):
         _call(value, NOW + i)
-    assert store.calls.count("get_key") == 3
+    assert store.calls.count("admit") == 3
+
+
+def test_a_refusal_is_remembered_per_presented_key_not_per_key_id(store) -> None:
+    """Wrong secrets sent under a valid key's id must not lock the real key out."""
+    _, value = keys.generate_key()
+    store.add(value)
+    forged = value[:-1] + ("a" if value[-1] != "a" else "b")
+    assert _call(forged, NOW)["context"]["reason"] == "unknown_key"
+    assert _effect(_call(value, NOW + 0.1)) == "Allow"
 
 
 def test_wrong_secret_for_an_over_limit_key_id_is_still_403(store) -> None:

@@ -111,12 +111,9 @@ def test_existing_api_mode_encrypts_only_our_own_resources() -> None:
     config = load("dev")
     arn, _ = data_key(stack, config.name_prefix)
     assert_everything_uses(stack, arn)
-    # Ours: the authorizer, its log group, the keys and rate-limit tables, the pepper and canary secrets.
+    # Ours: the authorizer, its log group, the keys table, the pepper and canary secrets.
     assert [f["function_name"] for f in stack.resources("aws_lambda_function")] == ["agenticai-dev-authorizer"]
-    assert sorted(t["name"] for t in stack.resources("aws_dynamodb_table")) == [
-        "agenticai-dev-api-keys",
-        "agenticai-dev-rate-limits",
-    ]
+    assert sorted(t["name"] for t in stack.resources("aws_dynamodb_table")) == ["agenticai-dev-api-keys"]
 
 
 def test_key_props_reject_a_deletion_window_over_thirty_days() -> None:

@@ -50,8 +50,8 @@ def plan() -> dict[str, Any]:
 
 def test_counts_per_type_and_stateful_destroys_first() -> None:
     summary = plan_summary.summarize(plan(), "prod")
-    assert summary["totals"] == {"add": 3, "change": 1, "replace": 1, "destroy": 1}
-    assert summary["per_type"]["aws_dynamodb_table"] == {"add": 0, "change": 0, "replace": 1, "destroy": 0}
+    assert summary["totals"] == {"add": 3, "change": 1, "replace": 1, "destroy": 1, "forget": 0}
+    assert summary["per_type"]["aws_dynamodb_table"] == {"add": 0, "change": 0, "replace": 1, "destroy": 0, "forget": 0}
     assert "aws_sns_topic" not in summary["per_type"]  # no-op left out
     assert summary["stateful_destroys"] == [
         {"address": "aws_dynamodb_table.keys", "action": "replace"},
@@ -62,7 +62,7 @@ def test_counts_per_type_and_stateful_destroys_first() -> None:
     caution = next(i for i, line in enumerate(lines) if "Stateful resources destroyed or replaced" in line)
     table = next(i for i, line in enumerate(lines) if line.startswith("| resource type"))
     assert caution < table
-    assert "| `aws_dynamodb_table` | 0 | 0 | 1 | 0 |" in lines
+    assert "| `aws_dynamodb_table` | 0 | 0 | 1 | 0 | 0 |" in lines
 
 
 def test_no_stateful_flag_when_only_code_changes() -> None:

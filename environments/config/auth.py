@@ -64,9 +64,10 @@ class AuthConfig(ConfigModel):
     rotation_grace_hours: int = Field(24, ge=0, le=24 * 30)
     """How long ``manage_keys.py rotate`` keeps the old key valid. Default: 24 hours."""
     key_cache_seconds: float = Field(5.0, ge=0, le=60)
-    """How long a warm authorizer keeps a key record in memory (env ``KEY_CACHE_SECONDS``): also how long a
-    disabled or deleted key may still be accepted by a warm container. 0 reads DynamoDB on every request.
-    Default: 5 seconds."""
+    """How long a warm authorizer remembers a refused key (unknown, disabled, expired; env
+    ``KEY_CACHE_SECONDS``) and refuses it again with no DynamoDB call: also how long a re-enabled key may
+    still be refused by a warm container. A disable or delete takes effect on the next request (every
+    admission re-checks the key item). 0 remembers no refusal. Default: 5 seconds."""
     pepper_grace_hours: int = Field(168, ge=1, le=24 * 90)
     """How long ``manage_keys.py rotate-pepper`` keeps keys hashed under the previous pepper valid (each is
     re-hashed under the new one on its first use meanwhile). Default: 168 hours (a week)."""

@@ -1,6 +1,6 @@
 """The one way this project creates a DynamoDB table: on demand, point-in-time recovery, SSE with a CMK.
 
-Used by the demo API's projects table, the front door's keys and rate-limits tables and the
+Used by the demo API's projects table, the front door's keys table and the
 Terraform lock table. Tables of an existing API are not created here, so their protection is
 checked by ``scripts/verify_deployment.py`` instead.
 """

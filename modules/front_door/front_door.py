@@ -48,6 +48,7 @@ from modules.core.iam import grant_read_secret, grant_table_items
 from modules.core.kms import READ_ACTIONS, WRITE_ACTIONS, DataKey, KeyService
 from modules.core.naming import Naming
 from modules.core.refs import FunctionRef, RestApiRef, ServiceRefs, TableRef
+from modules.core.retired import forget_retired
 from modules.data.tables import TableProps, encrypted_table
 from modules.front_door.names import AuthNames
 
@@ -141,7 +142,7 @@ class FrontDoor(Construct):
     api: the REST API and stage (the usage plan's stage). code: where the authorizer's package is.
     function_props: how the authorizer function runs (memory, concurrency: ``AuthConfig``;
         runtime, timeout, tracing: the API's).
-    deletion_protection: the keys and rate-limits tables refuse deletion. Default: off.
+    deletion_protection: the keys table refuses deletion. Default: off.
     over_limit_action: ``integration`` (the demo API: handlers answer 429 through
         ``functions.http.with_rate_limit``) or ``deny`` (an existing API, whose integrations know no such
         contract: the authorizer denies, ACCESS_DENIED with reason ``rate_limited``). Default: integration.
@@ -149,7 +150,7 @@ class FrontDoor(Construct):
     The tables, secrets, the authorizer's log group and environment are encrypted
     with ``data_key``.
 
-    Attributes: ``keys_table``, ``rate_limits_table``, ``pepper_secret``,
+    Attributes: ``keys_table`` (key records and their hourly counters), ``pepper_secret``,
     ``canary_key_secret``, ``authorizer_function`` (a PythonFunction),
     ``authorizer``, ``usage_plan``, ``gateway_responses`` (type -> resource),
     ``names`` and ``function_refs`` / ``table_refs`` for ServiceRefs.
@@ -182,10 +183,7 @@ class FrontDoor(Construct):
         self._gateway_responses(config.usage_plan, api)
         function = self.authorizer_function.function
         self.function_refs = (FunctionRef(role="authorizer", function_name=function.function_name, arn=function.arn),)
-        self.table_refs = (
-            TableRef(role="api_keys", name=self.keys_table.name, arn=self.keys_table.arn),
-            TableRef(role="rate_limits", name=self.rate_limits_table.name, arn=self.rate_limits_table.arn),
-        )
+        self.table_refs = (TableRef(role="api_keys", name=self.keys_table.name, arn=self.keys_table.arn),)
 
     def _tables(self, data_key: DataKey, deletion_protection: bool) -> None:
         self.keys_table = encrypted_table(
@@ -198,18 +196,10 @@ class FrontDoor(Construct):
                 deletion_protection=deletion_protection,
             ),
         )
-        self.rate_limits_table = encrypted_table(
-            self,
-            "rate-limits-table",
-            props=TableProps(
-                name=self.names.rate_limits_table,
-                hash_key="counter_id",
-                kms_key_arn=data_key.arn,
-                deletion_protection=deletion_protection,
-                # Counters are per hour; TTL removes them a day after their window.
-                ttl_attribute="expires_at",
-            ),
-        )
+
+        # The hourly counters moved onto the key items: the table that held them is forgotten, not destroyed
+        # (it is protected in prod); docs/KEYS.md "Upgrading" says how to delete it.
+        forget_retired(self, (("aws_dynamodb_table", "rate-limits-table"),))
 
     def _secrets(self, data_key: DataKey) -> None:
         # No value here: `manage_keys.py init-pepper` writes it out of band (versioned JSON, keys.PepperSet), so
@@ -244,16 +234,15 @@ class FrontDoor(Construct):
                 code=code,
                 environment={
                     "API_KEYS_TABLE": self.keys_table.name,
-                    "RATE_LIMITS_TABLE": self.rate_limits_table.name,
                     "PEPPER_SECRET_ID": self.pepper_secret.arn,
                     "KEY_CACHE_SECONDS": f"{self._config.key_cache_seconds:g}",
                     "OVER_LIMIT_ACTION": self._over_limit_action,
                 },
                 permissions=(
-                    grant_table_items(self.keys_table.arn, get=True, update=True),
-                    grant_table_items(self.rate_limits_table.arn, update=True),
+                    # One conditional UpdateItem per request (key check, count, last_used); no reads.
+                    grant_table_items(self.keys_table.arn, update=True),
                     grant_read_secret(self.pepper_secret.arn),
-                    # Both tables are written (UpdateItem); the pepper is only read.
+                    # The keys table is written (UpdateItem); the pepper is only read.
                     data_key.use(WRITE_ACTIONS, via=(KeyService.DYNAMODB,)),
                     data_key.use(READ_ACTIONS, via=(KeyService.SECRETS_MANAGER,)),
                 ),

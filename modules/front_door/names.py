@@ -21,10 +21,6 @@ class AuthNames:
         return f"{self.prefix}-api-keys"
 
     @property
-    def rate_limits_table(self) -> str:
-        return f"{self.prefix}-rate-limits"
-
-    @property
     def pepper_secret(self) -> str:
         return f"{self.prefix}/auth/pepper"
 

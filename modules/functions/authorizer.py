@@ -20,12 +20,15 @@ Outcomes, and how API Gateway turns each into a response (docs/API.md, docs/AWS-
 Every decision is logged as exactly one line (the decision log):
 ``LOG.info("authorizer decision", extra={"decision": ..., "reason": ..., "key_id": ...})``.
 
-DynamoDB calls on a warm container: the key record is cached for ``KEY_CACHE_SECONDS``
-(so a disable or delete takes up to that long to reach a warm container); a key found over its limit
-is remembered until its window ends and refused with no DynamoDB call; the count is one atomic
-conditional ``UpdateItem`` per allowed request; ``last_used`` is written at most once a minute.
+DynamoDB calls on a warm container: one conditional ``UpdateItem`` on the key item per request
+(``key_record.admit_update``): it checks the presented key's hash, ``enabled``, the expiry and the
+window's count against the item's own ``rate_limit``, then counts the request and sets ``last_used``,
+all in one write. A refusal comes back with the item as it was (``ReturnValuesOnConditionCheckFailure``),
+so why it was refused costs no second read. A key found over its limit is remembered until its window
+ends and refused with no DynamoDB call; any other refusal is remembered for ``KEY_CACHE_SECONDS`` (so a
+re-enabled key may wait that long; a disable or delete takes effect on the next request).
 
-Environment: ``API_KEYS_TABLE``, ``RATE_LIMITS_TABLE``, ``PEPPER_SECRET_ID``, ``KEY_CACHE_SECONDS``
+Environment: ``API_KEYS_TABLE``, ``PEPPER_SECRET_ID``, ``KEY_CACHE_SECONDS``
 (default 5), ``OVER_LIMIT_ACTION`` (``integration`` or ``deny``; default ``integration``).
 """
 
@@ -47,15 +50,13 @@ LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
 
 HEADER = "x-api-key"
-#: last_used is refreshed at most this often, so a busy key costs one write per minute, not per request.
-LAST_USED_RESOLUTION_SECONDS = 60
 #: Anything longer is not one of our keys; it is rejected before any work (a 10 kB header costs nothing).
 MAX_HEADER_LENGTH = 512
 #: How long the pepper versions are kept in memory; a record naming an unknown version forces a re-read.
 PEPPER_CACHE_SECONDS = 300
 #: A record whose pepper version is not cached re-reads the secret at most this often.
 PEPPER_MISS_REFRESH_SECONDS = 5
-#: Bound on the record cache (keys seen by one container); beyond it the cache starts over.
+#: Bound on each per-container memory (refusals, over-limit keys); beyond it the memory starts over.
 MAX_CACHED_RECORDS = 4096
 DEFAULT_KEY_CACHE_SECONDS = 5.0
 OVER_LIMIT_ACTIONS = ("integration", "deny")
@@ -74,13 +75,19 @@ class AuthorizerUnavailable(Exception):  # noqa: N818
     """A dependency failed or the event is unusable; the request is refused with a 503, never let through."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Admission:
+    """What one conditional count on the key item found."""
+
+    admitted: bool
+    #: The key item after the write (admitted) or as it was (refused); None: no such key.
+    record: APIKey | None
+    #: Requests counted in the window: this one's number when admitted, the count found when refused.
+    count: int
+
+
 class Store(Protocol):
-    def get_key(self, key_id: str) -> APIKey | None: ...
-
-    def count_request(self, key_id: str, window_start: int, limit: int, now: int) -> int | None:
-        """The request's number in its window, or None when the limit was already reached."""
-
-    def touch(self, key_id: str, now: int) -> None: ...
+    def admit(self, key_id: str, key_hashes: tuple[str, ...], window_start: int, now: int) -> Admission: ...
 
     def peppers(self) -> keys.PepperSet: ...
 
@@ -88,9 +95,9 @@ class Store(Protocol):
 
 
 class DynamoStore:
-    """The real store: the keys table, the rate-limit table and the pepper secret (boto3 low-level clients)."""
+    """The real store: the keys table and the pepper secret (boto3 low-level clients)."""
 
-    def __init__(self, keys_table: str, rate_limits_table: str, pepper_secret_id: str) -> None:
+    def __init__(self, keys_table: str, pepper_secret_id: str) -> None:
         import boto3  # deferred so that a missing key is answered before boto3 loads
         from botocore.config import Config
 
@@ -98,8 +105,9 @@ class DynamoStore:
         self._dynamodb = boto3.client("dynamodb", config=config)
         self._secrets = boto3.client("secretsmanager", config=config)
         self._keys_table = keys_table
-        self._rate_limits_table = rate_limits_table
         self._pepper_secret_id = pepper_secret_id
+        #: key id -> counter attributes of past windows seen on its item, removed by its next admission.
+        self._stale: dict[str, tuple[str, ...]] = {}
 
     def peppers(self) -> keys.PepperSet:
         try:
@@ -111,34 +119,21 @@ class DynamoStore:
         except keys.PepperError as exc:
             raise AuthorizerUnavailable(str(exc)) from None
 
-    def get_key(self, key_id: str) -> APIKey | None:
-        item = self._dynamodb.get_item(
-            TableName=self._keys_table,
-            Key=key_record.key_of(key_id),
-            ProjectionExpression=key_record.AUTHORIZER_PROJECTION,
-        ).get("Item")
-        return None if item is None else APIKey.from_item(item)
-
-    def count_request(self, key_id: str, window_start: int, limit: int, now: int) -> int | None:
+    def admit(self, key_id: str, key_hashes: tuple[str, ...], window_start: int, now: int) -> Admission:
+        update = key_record.admit_update(key_id, key_hashes, window_start, now, self._stale.pop(key_id, ()))
         try:
-            result = self._dynamodb.update_item(
-                TableName=self._rate_limits_table,
-                Key={"counter_id": {"S": f"{key_id}#{window_start}"}},
-                UpdateExpression="ADD request_count :one SET expires_at = if_not_exists(expires_at, :ttl)",
-                ConditionExpression="attribute_not_exists(request_count) OR request_count < :limit",
-                ExpressionAttributeValues={
-                    ":one": {"N": "1"},
-                    ":limit": {"N": str(limit)},
-                    ":ttl": {"N": str(window_start + keys.COUNTER_TTL_SECONDS)},
-                },
-                ReturnValues="UPDATED_NEW",
-            )
-        except self._dynamodb.exceptions.ConditionalCheckFailedException:
-            return None
-        return int(result["Attributes"]["request_count"]["N"])
-
-    def touch(self, key_id: str, now: int) -> None:
-        self._dynamodb.update_item(TableName=self._keys_table, **key_record.touch_update(key_id, now))
+            item = self._dynamodb.update_item(TableName=self._keys_table, **update)["Attributes"]
+        except self._dynamodb.exceptions.ConditionalCheckFailedException as exc:
+            old = exc.response.get("Item")
+            if old is None:
+                return Admission(False, None, 0)
+            return Admission(False, APIKey.from_item(old), key_record.count_of(old, window_start))
+        stale = key_record.stale_counters(item, window_start)
+        if stale:
+            if len(self._stale) >= MAX_CACHED_RECORDS:
+                self._stale.clear()
+            self._stale[key_id] = stale
+        return Admission(True, APIKey.from_item(item), key_record.count_of(item, window_start))
 
     def rehash(self, key_id: str, key_hash: str, version: int, old_version: int) -> None:
         # ConditionalCheckFailed: another container moved it first.
@@ -153,13 +148,14 @@ class _State:
 
     def __init__(self) -> None:
         self.store: Store | None = None
-        self.records: dict[str, tuple[APIKey | None, float]] = {}
+        #: presented key -> (deny reason, until): refused again with no DynamoDB call until then.
+        self.refused: dict[str, tuple[str, float]] = {}
         #: key id -> (window start, record): refused until the window ends, with no DynamoDB call.
         self.over_limit: dict[str, tuple[int, APIKey]] = {}
         self.peppers: tuple[keys.PepperSet, float] | None = None
 
     def clear(self) -> None:
-        self.records.clear()
+        self.refused.clear()
         self.over_limit.clear()
         self.peppers = None
 
@@ -175,9 +171,7 @@ def set_store(store: Store | None) -> None:
 
 def _get_store() -> Store:
     if _state.store is None:
-        _state.store = DynamoStore(
-            os.environ["API_KEYS_TABLE"], os.environ["RATE_LIMITS_TABLE"], os.environ["PEPPER_SECRET_ID"]
-        )
+        _state.store = DynamoStore(os.environ["API_KEYS_TABLE"], os.environ["PEPPER_SECRET_ID"])
     return _state.store
 
 
@@ -256,53 +250,76 @@ def _deny_policy(arn: str, principal: str, reason: str, **context: str) -> dict[
     }
 
 
-def _record(store: Store, key_id: str, clock: float) -> APIKey | None:
-    cached = _state.records.get(key_id)
-    ttl = key_cache_seconds()
-    if cached is not None and clock - cached[1] < ttl:
-        return cached[0]
-    record = store.get_key(key_id)
-    if ttl > 0:
-        if len(_state.records) >= MAX_CACHED_RECORDS:
-            _state.records.clear()
-        _state.records[key_id] = (record, clock)
-    return record
-
-
-def _pepper_set(store: Store, clock: float, needed: int) -> keys.PepperSet:
+def _pepper_set(store: Store, clock: float, needed: int | None = None) -> keys.PepperSet:
+    """The cached pepper versions; re-read when older than PEPPER_CACHE_SECONDS, or (at most every
+    PEPPER_MISS_REFRESH_SECONDS) when a record names a version the cache does not hold."""
     cached = _state.peppers
     if cached is not None:
         peppers, fetched = cached
         age = clock - fetched
-        if age < PEPPER_CACHE_SECONDS and (peppers.get(needed) is not None or age < PEPPER_MISS_REFRESH_SECONDS):
+        known = needed is None or peppers.get(needed) is not None
+        if age < PEPPER_CACHE_SECONDS and (known or age < PEPPER_MISS_REFRESH_SECONDS):
             return peppers
     peppers = store.peppers()
     _state.peppers = (peppers, clock)
     return peppers
 
 
-def _verify(store: Store, key: str, record: APIKey, clock: float) -> tuple[str | None, APIKey]:
-    """(deny reason or None, the record as it now is). Re-hashes a key used under a previous pepper."""
-    peppers = _pepper_set(store, clock, record.pepper_version)
+def _hashes(key: str, peppers: keys.PepperSet, clock: int) -> tuple[str, ...]:
+    """The presented key hashed under every pepper version still usable: one of them must be stored."""
+    return tuple(keys.hash_key(key, p.value) for p in peppers.versions if p.usable(clock))
+
+
+def _refusal_reason(key: str, admission: Admission, peppers: keys.PepperSet, clock: int) -> str:
+    """Why the conditional count refused the request, from the item as it was (no second read)."""
+    record = admission.record
+    if record is None:
+        return "unknown_key"
     pepper = peppers.get(record.pepper_version)
     if pepper is None:
         # A version older than the current one was dropped after its grace period: the key must be re-issued.
-        return ("expired_key" if record.pepper_version < peppers.current else "unknown_key"), record
+        return "expired_key" if record.pepper_version < peppers.current else "unknown_key"
     if not keys.key_matches(key, record.key_hash, pepper.value):
-        return "unknown_key", record
-    if not pepper.usable(int(clock)):
-        return "expired_key", record  # hashed under a pepper whose grace period is over
-    if record.pepper_version != peppers.current:
-        current = peppers.current_pepper()
-        new_hash = keys.hash_key(key, current.value)
-        try:
-            store.rehash(record.key_id, new_hash, current.version, record.pepper_version)
-        except Exception as exc:  # noqa: BLE001 - bookkeeping; the key is still valid under its old version
-            LOG.warning("re-hash deferred", extra={"key_id": record.key_id, "error": type(exc).__name__})
-        else:
-            record = dataclasses.replace(record, key_hash=new_hash, pepper_version=current.version)
-            _state.records[record.key_id] = (record, clock)
-    return None, record
+        return "unknown_key"
+    if not pepper.usable(clock):
+        return "expired_key"  # hashed under a pepper whose grace period is over
+    reason = record.invalid_reason(clock)
+    if reason is not None:
+        return reason
+    if admission.count >= record.rate_limit:
+        return "over_limit"
+    # Every condition holds on the item as it was: it changed between the write and our checks' inputs.
+    raise AuthorizerUnavailable("the key item changed during admission")
+
+
+def _admit(store: Store, key: str, key_id: str, window: int, clock: int) -> tuple[str | None, Admission]:
+    """(None or the refusal reason, the admission). One DynamoDB write; a second only when the item names a
+    pepper version newer than the cached ones (a rotation this container has not seen yet)."""
+    peppers = _pepper_set(store, clock)
+    admission = store.admit(key_id, _hashes(key, peppers, clock), window, clock)
+    if not admission.admitted and admission.record is not None and peppers.get(admission.record.pepper_version) is None:
+        refreshed = _pepper_set(store, clock, admission.record.pepper_version)
+        if refreshed is not peppers:
+            peppers = refreshed
+            admission = store.admit(key_id, _hashes(key, peppers, clock), window, clock)
+    if not admission.admitted:
+        return _refusal_reason(key, admission, peppers, clock), admission
+    record = admission.record
+    if record is not None and record.pepper_version != peppers.current:
+        admission = dataclasses.replace(admission, record=_rehash(store, key, record, peppers))
+    return None, admission
+
+
+def _rehash(store: Store, key: str, record: APIKey, peppers: keys.PepperSet) -> APIKey:
+    """Move a key used under a previous pepper version to the current one (once per key per rotation)."""
+    current = peppers.current_pepper()
+    new_hash = keys.hash_key(key, current.value)
+    try:
+        store.rehash(record.key_id, new_hash, current.version, record.pepper_version)
+    except Exception as exc:  # noqa: BLE001 - bookkeeping; the key is still valid under its old version
+        LOG.warning("re-hash deferred", extra={"key_id": record.key_id, "error": type(exc).__name__})
+        return record
+    return dataclasses.replace(record, key_hash=new_hash, pepper_version=current.version)
 
 
 def _context(record: APIKey, remaining: int, reset: int, clock: int, limited: bool) -> dict[str, str]:
@@ -362,15 +379,10 @@ def handler(event: Any, context: Any = None, *, now: float | None = None) -> dic
             if not _key_matches_remembered(store, key, remembered[1], exact):
                 return _deny(arn, key_id, "unknown_key")
             return _over_limit(arn, key, remembered[1], window, clock, action)
-        record = _record(store, key_id, exact)
-        if record is None:
-            return _deny(arn, key_id, "unknown_key")
-        reason, record = _verify(store, key, record, exact)
-        if reason is None:
-            reason = record.invalid_reason(clock)
-        if reason is not None:
-            return _deny(arn, key_id, reason)
-        count = store.count_request(key_id, window, record.rate_limit, clock)
+        refused = _state.refused.get(key)
+        if refused is not None and exact < refused[1]:
+            return _deny(arn, key_id, refused[0])
+        reason, admission = _admit(store, key, key_id, window, clock)
     except AuthorizerUnavailable as exc:
         _decision("fail_closed", "dependency_error", key_id)
         LOG.warning("fail closed cause", extra={"key_id": key_id, "cause": str(exc)})
@@ -379,24 +391,27 @@ def handler(event: Any, context: Any = None, *, now: float | None = None) -> dic
         _decision("fail_closed", "dependency_error", key_id)
         raise AuthorizerUnavailable(type(exc).__name__) from None
 
-    if count is None:
-        if len(_state.over_limit) >= MAX_CACHED_RECORDS:
-            _state.over_limit.clear()
-        _state.over_limit[key_id] = (window, record)
+    record = admission.record
+    if reason == "over_limit" and record is not None:
+        _remember(_state.over_limit, key_id, (window, record))
         return _over_limit(arn, key, record, window, clock, action)
+    if reason is not None or record is None:
+        ttl = key_cache_seconds()
+        if ttl > 0:
+            _remember(_state.refused, key, (reason or "unknown_key", exact + ttl))
+        return _deny(arn, key_id, reason or "unknown_key")
     _state.over_limit.pop(key_id, None)
-    if record.last_used_epoch is None or clock - record.last_used_epoch >= LAST_USED_RESOLUTION_SECONDS:
-        try:
-            store.touch(key_id, clock)
-        except Exception as exc:  # noqa: BLE001 - bookkeeping only; the decision is already made
-            LOG.warning("last_used not updated", extra={"key_id": key_id, "error": type(exc).__name__})
-        else:
-            record = dataclasses.replace(record, last_used_epoch=clock)
-            if key_id in _state.records:
-                _state.records[key_id] = (record, _state.records[key_id][1])
+    _state.refused.pop(key, None)
     reset = window + keys.WINDOW_SECONDS
     _decision("allow", "ok", key_id)
-    return _allow(arn, key, record, _context(record, max(record.rate_limit - count, 0), reset, clock, False))
+    return _allow(arn, key, record, _context(record, max(record.rate_limit - admission.count, 0), reset, clock, False))
+
+
+def _remember(memory: dict[str, Any], name: str, value: Any) -> None:
+    """Bounded per-container memory: beyond MAX_CACHED_RECORDS entries it starts over."""
+    if len(memory) >= MAX_CACHED_RECORDS:
+        memory.clear()
+    memory[name] = value
 
 
 def _key_matches_remembered(store: Store, key: str, record: APIKey, clock: float) -> bool:

@@ -17,10 +17,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-#: Attributes the authorizer needs (GetItem ProjectionExpression): not the name or bookkeeping fields.
-AUTHORIZER_PROJECTION = (
-    "key_id, key_hash, enabled, rate_limit, expires_at, last_used_epoch, pepper_version, metering_value"
-)
+from .keys import WINDOW_SECONDS
+
+#: The per-key request counter of one hourly window lives on the key item itself, in an attribute named
+#: after the window: ``rl_<window start epoch>``. One conditional UpdateItem validates the key, counts the
+#: request and records ``last_used`` (``admit_update``); the previous window's attribute is removed by it.
+COUNTER_PREFIX = "rl_"
 
 
 def iso(epoch: float) -> str:
@@ -145,13 +147,68 @@ def key_of(key_id: str) -> dict[str, Any]:
 # --- UpdateItem shapes (keyword arguments without TableName) ---------------------------------
 
 
-def touch_update(key_id: str, now: int) -> dict[str, Any]:
-    """last_used / last_used_epoch, only on an existing record."""
+def counter_attribute(window_start: int) -> str:
+    return f"{COUNTER_PREFIX}{window_start}"
+
+
+def count_of(item: dict[str, Any], window_start: int) -> int:
+    """Requests counted in the window on a key item (0 when none was)."""
+    value = item.get(counter_attribute(window_start), {}).get("N")
+    return int(value) if value is not None else 0
+
+
+def stale_counters(item: dict[str, Any], window_start: int) -> tuple[str, ...]:
+    """Counter attributes of windows other than this one (removed by the key's next admission)."""
+    current = counter_attribute(window_start)
+    return tuple(sorted(name for name in item if name.startswith(COUNTER_PREFIX) and name != current))
+
+
+def admit_update(
+    key_id: str, key_hashes: tuple[str, ...], window_start: int, now: int, stale: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """One request's admission as a single conditional write on the key item.
+
+    The condition holds only for a key whose stored hash is one of ``key_hashes`` (the presented key
+    hashed under every usable pepper version), enabled, unexpired, with a positive limit and fewer than
+    ``rate_limit`` requests counted in this window. Then the window's counter is incremented, ``last_used``
+    is set, and the previous window's counter (plus any ``stale`` ones) removed, atomically: DynamoDB
+    applies a conditional update to one item in isolation
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithItems.html#WorkingWithItems.ConditionalUpdate).
+    Call it with ``ReturnValues=ALL_NEW`` (the count and the record) and
+    ``ReturnValuesOnConditionCheckFailure=ALL_OLD`` (why it was refused, with no second read).
+    """
+    if not key_hashes:
+        raise ValueError("key_hashes: got none; allowed: the key hashed under at least one usable pepper")
+    hashes = {f":h{i}": {"S": value} for i, value in enumerate(key_hashes)}
+    removed = sorted({counter_attribute(window_start - WINDOW_SECONDS), *stale} - {counter_attribute(window_start)})
+    names = {
+        "#hash": "key_hash",
+        "#enabled": "enabled",
+        "#limit": "rate_limit",
+        "#expires": "expires_at",
+        "#count": counter_attribute(window_start),
+        "#used": "last_used",
+        "#usedEpoch": "last_used_epoch",
+        **{f"#stale{i}": name for i, name in enumerate(removed)},
+    }
+    remove = " REMOVE " + ", ".join(f"#stale{i}" for i in range(len(removed))) if removed else ""
     return {
         "Key": key_of(key_id),
-        "UpdateExpression": "SET last_used = :iso, last_used_epoch = :epoch",
-        "ConditionExpression": "attribute_exists(key_id)",
-        "ExpressionAttributeValues": {":iso": {"S": iso(now)}, ":epoch": {"N": str(now)}},
+        "UpdateExpression": f"ADD #count :one SET #used = :iso, #usedEpoch = :now{remove}",
+        "ConditionExpression": f"#hash IN ({', '.join(hashes)}) AND #enabled = :true AND #limit > :zero"
+        " AND (attribute_not_exists(#expires) OR #expires > :now)"
+        " AND (attribute_not_exists(#count) OR #count < #limit)",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": {
+            **hashes,
+            ":one": {"N": "1"},
+            ":zero": {"N": "0"},
+            ":true": {"BOOL": True},
+            ":now": {"N": str(now)},
+            ":iso": {"S": iso(now)},
+        },
+        "ReturnValues": "ALL_NEW",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
 
 

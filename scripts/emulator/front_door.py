@@ -24,13 +24,12 @@ def create(prefix: str | None = None, *, region: str = "us-east-1", pepper_value
     a REST API with a stage and the usage plan (throttle only, as the stack makes it), under a unique prefix."""
     names = AuthNames.for_prefix(prefix or f"t{uuid.uuid4().hex[:10]}")
     ddb = boto3.client("dynamodb", region_name=region)
-    for table, key in ((names.keys_table, "key_id"), (names.rate_limits_table, "counter_id")):
-        ddb.create_table(
-            TableName=table,
-            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+    ddb.create_table(
+        TableName=names.keys_table,
+        KeySchema=[{"AttributeName": "key_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "key_id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     kms = boto3.client("kms", region_name=region)
     data_key = kms.create_key(Description=f"{names.prefix} data key")["KeyMetadata"]
     kms.create_alias(AliasName=names.data_key_alias, TargetKeyId=data_key["KeyId"])
