@@ -92,8 +92,9 @@ def synth(envs: Sequence[str], outdir: Path) -> list[str]:
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.synth-", dir=outdir.parent))
     try:
-        build_app(configs, staging).synth()
-        _add_terraform_files(staging)
+        app = build_app(configs, staging)
+        app.synth()
+        _add_terraform_files(staging, app)
         _keep_other_stacks(outdir, staging)
         _keep_working_files(outdir, staging)
         _swap(staging, outdir)
@@ -102,13 +103,19 @@ def synth(envs: Sequence[str], outdir: Path) -> list[str]:
     return [name for config in configs for name in all_stack_names(config)]
 
 
-def _add_terraform_files(new: Path) -> None:
-    """In every freshly synthesized stack: the committed provider hashes (``terraform init`` checks them) and
-    the required Terraform version."""
+def _add_terraform_files(new: Path, app) -> None:
+    """In every freshly synthesized stack: the committed provider hashes (``terraform init`` checks them),
+    the required Terraform version, and the ``removed`` blocks of resources it retired (``retired.tf``)."""
+    from modules.core import retired
+
     versions = f'terraform {{\n  required_version = "{REQUIRED_TERRAFORM}"\n}}\n'
     for stack_dir in (new / "stacks").iterdir() if (new / "stacks").is_dir() else ():
         shutil.copyfile(LOCK_FILE, stack_dir / LOCK_FILE.name)
         (stack_dir / VERSIONS_FILE).write_text(versions)
+    for stack in app.node.children:
+        addresses = retired.removed_addresses(stack)
+        if addresses:
+            (new / "stacks" / stack.node.id / retired.RETIRED_FILE).write_text(retired.render(addresses))
 
 
 def _keep_other_stacks(old: Path, new: Path) -> None:
