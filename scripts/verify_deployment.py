@@ -120,6 +120,9 @@ def load_deployment(env: str, outputs: dict[str, Any], region: str | None) -> De
         config = load(env)
     except (UnknownEnvironmentError, EnvironmentConfigError) as error:
         raise UsageError(f"--env: {error}") from None
+    from modules.core import runtime
+
+    runtime.prepare()  # the project's Node and the lazy provider: the stock import alone takes ~17 s
     from modules.api.routes import routes_for
     from modules.front_door.front_door import gateway_responses  # the front door's own table of responses
     from modules.front_door.names import AuthNames

@@ -158,3 +158,18 @@ def test_retries_are_botocores_standard_mode() -> None:
         source = (ROOT / "scripts" / f"{script}.py").read_text()
         assert "time.sleep(2" not in source, script
         assert "RETRY_BASE_SECONDS" not in source, script
+
+
+@pytest.mark.slow  # a fresh interpreter
+def test_verify_deployment_loads_only_the_provider_modules_it_uses() -> None:
+    """Reading the front door's response table must not run the stock provider import (~2,100 modules)."""
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); from scripts import verify_deployment; "
+        "verify_deployment.load_deployment('dev', {}, None); "
+        "print(sum(name.startswith('cdktf_cdktf_provider_aws.') for name in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(ROOT)], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert int(result.stdout.strip()) < 500, result.stdout  # ~80 used; the stock import loads ~2,100
+    assert "end-of-life" not in result.stderr
