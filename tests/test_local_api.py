@@ -166,7 +166,7 @@ def test_the_sam_venv_is_reused_while_its_requirements_are_unchanged(tmp_path, m
     (venv / "bin").mkdir(parents=True)
     (venv / "bin" / "python").write_text("")
     (venv / ".installed").write_text(local_api.requirements_hash() + "\n")
-    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail(f"reinstalled: {a}"))
+    monkeypatch.setattr(subprocess, "run", lambda *a, **_: pytest.fail(f"reinstalled: {a}"))
     assert local_api.ensure_sam_venv(tmp_path / "log", venv) == (venv / "bin" / "python", False)
 
 
@@ -195,7 +195,7 @@ def test_a_port_in_use_is_refused() -> None:
 
 
 def test_missing_commands_map_to_debian_packages() -> None:
-    assert local_api.missing_packages(lambda command: None) == ["debootstrap", "docker.io"]
+    assert local_api.missing_packages(lambda _command: None) == ["debootstrap", "docker.io"]
     assert local_api.missing_packages(lambda command: f"/usr/bin/{command}") == []
 
 
