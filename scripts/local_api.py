@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -42,7 +43,7 @@ if str(ROOT) not in sys.path:
 
 from scripts.emulator.moto_server import MotoServer  # noqa: E402
 from scripts.emulator.terraform import StepFailed, Terraform, tail  # noqa: E402
-from scripts.sam import image  # noqa: E402
+from scripts.sam import image, launch  # noqa: E402
 from scripts.sam.moto import LocalApiMotoServer  # noqa: E402
 
 ENV = "local"
@@ -58,6 +59,10 @@ APT_PACKAGES = {"dockerd": "docker.io", "debootstrap": "debootstrap"}
 #: What SAM prints when the JSON-syntax plan is not prepared (docs/LOCAL-API.md, "the JSON-syntax workaround").
 LINK_FAILURE = "is missing the 'RestApiId' property"
 DEFAULT_PORT = 3000
+#: Held while installing (packages, image, venv): the background preparation of ``make test`` and the e2e share it.
+PREPARE_LOCK = ROOT / "build" / "local-api" / "prepare.lock"
+#: Where a Lambda container finds the emulator's CA when moto speaks HTTPS (the e2e's server): scripts/sam/launch.py.
+CONTAINER_CA_BUNDLE = launch.CONTAINER_CA_BUNDLE
 
 
 class SetupError(Exception):
@@ -198,7 +203,9 @@ def ensure_sam_venv(log: Path, venv: Path = SAM_VENV) -> tuple[Path, bool]:
 # --------------------------------------------------------------------------- the stack and the plan file
 
 
-def function_env_overrides(document: dict[str, Any], endpoint: str) -> dict[str, Any]:
+def function_env_overrides(
+    document: dict[str, Any], endpoint: str, extra: dict[str, str] | None = None
+) -> dict[str, Any]:
     """An override file's content: each function's environment plus ``AWS_ENDPOINT_URL``.
 
     SAM passes a container only the variables its function declares, so boto3 in the container
@@ -211,6 +218,7 @@ def function_env_overrides(document: dict[str, Any], endpoint: str) -> dict[str,
         blocks = function.get("environment") or {}
         variables = dict(blocks.get("variables") or {})
         variables["AWS_ENDPOINT_URL"] = endpoint
+        variables.update(extra or {})
         overridden[name] = {"environment": {"variables": variables}}
     return {"resource": {"aws_lambda_function": overridden}}
 
@@ -291,15 +299,20 @@ def sam_command(python: Path, plan_file: Path, invoke_image: str, port: int) -> 
     ]  # fmt: skip
 
 
-def sam_env() -> dict[str, str]:
-    return {**os.environ, "SAM_CLI_TELEMETRY": "0", "SAM_CLI_BETA_TERRAFORM_SUPPORT": "1"}
+def sam_env(ca_bundle: str | None = None) -> dict[str, str]:
+    """SAM CLI's environment: telemetry off; the launcher mounts ``ca_bundle`` (a host file) into each container."""
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
+    env.pop("AGENTICAI_SAM_CA_BUNDLE", None)
+    if ca_bundle:
+        env["AGENTICAI_SAM_CA_BUNDLE"] = ca_bundle
+    return env
 
 
-def start_sam(command: list[str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+def start_sam(command: list[str], cwd: Path, log: Path, ca_bundle: str | None = None) -> subprocess.Popen[bytes]:
     with open(log, "ab") as sink:
         return subprocess.Popen(
-            command, cwd=cwd, env=sam_env(), stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,
+            command, cwd=cwd, env=sam_env(ca_bundle), stdout=sink, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
 
 
@@ -394,18 +407,21 @@ def _raise_interrupted(signum: int, _frame: Any) -> None:
     raise Interrupted(signal.Signals(signum).name)
 
 
-def serve(args: argparse.Namespace) -> int:
-    workdir: Path = args.workdir
-    logs = workdir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    phases = Phases()
-    check_root()
-    check_port_free(args.port)
-    dockerd = Dockerd(logs / "dockerd.log")
-    server = LocalApiMotoServer(log_path=logs / "moto.log")
-    sam: subprocess.Popen[bytes] | None = None
-    tag = ""
-    try:
+@contextlib.contextmanager
+def prepare_lock() -> Iterator[None]:
+    """One installer at a time: ``make test`` prepares in the background while the e2e may already need it."""
+    PREPARE_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with open(PREPARE_LOCK, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def prerequisites(phases: Phases, logs: Path, dockerd: Dockerd) -> tuple[str, Path]:
+    """Debian packages, dockerd, the Lambda image, the SAM CLI venv: (the image's tag, the venv's python)."""
+    with prepare_lock():
         with phases.phase("Debian packages (docker.io, debootstrap)") as notes:
             missing = missing_packages()
             if missing:
@@ -420,6 +436,50 @@ def serve(args: argparse.Namespace) -> int:
         with phases.phase("SAM CLI venv") as notes:
             sam_python, installed = ensure_sam_venv(logs / "sam-venv.log")
             notes.append("installed" if installed else "present")
+    return tag, sam_python
+
+
+def serve_sam(phases: Phases, python: Path, plan_file: Path, tag: str, port: int, stack: Path, logs: Path,
+              ca_bundle: str | None = None) -> subprocess.Popen[bytes]:  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    with phases.phase("SAM CLI start-api") as notes:
+        sam = start_sam(sam_command(python, plan_file, tag, port), stack, logs / "sam.log", ca_bundle)
+        try:
+            wait_for_api(f"{url}/health", sam, logs / "sam.log")
+        except BaseException:
+            stop_group(sam)
+            raise
+        notes.append(url)
+    return sam
+
+
+def stop_all(sam: subprocess.Popen[bytes] | None, tag: str, server: MotoServer | None, dockerd: Dockerd) -> None:
+    """Stop SAM (its process group), the Lambda containers, moto and dockerd if this run started it."""
+    with contextlib.suppress(Interrupted):
+        stop_group(sam)
+        if tag and docker_answers():
+            remove_lambda_containers(tag)
+        if server is not None:
+            server.stop()
+        dockerd.stop()
+
+
+def serve(args: argparse.Namespace) -> int:
+    workdir: Path = args.workdir
+    logs = workdir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    phases = Phases()
+    check_root()
+    if not args.prepare_only:
+        check_port_free(args.port)
+    dockerd = Dockerd(logs / "dockerd.log")
+    server = LocalApiMotoServer(log_path=logs / "moto.log")
+    sam: subprocess.Popen[bytes] | None = None
+    tag = ""
+    try:
+        tag, sam_python = prerequisites(phases, logs, dockerd)
+        if args.prepare_only:
+            return 0
         with phases.phase("moto server") as notes:
             server.start()
             notes.append(server.url)
@@ -431,25 +491,17 @@ def serve(args: argparse.Namespace) -> int:
             env = {**server.env(), "AWS_EC2_METADATA_DISABLED": "true"}
             tf = Terraform(env, log_dir=logs)
             before, (_, plan_file, removed) = apply_and_plan(tf, stack)
-            pepper = subprocess.run(
-                [sys.executable, str(ROOT / "scripts" / "manage_keys.py"), "--env", ENV, "init-pepper"],
-                env={**os.environ, **env}, capture_output=True, text=True, timeout=120, check=False,
-            )  # fmt: skip
-            if pepper.returncode != 0:
-                raise StepFailed(f"manage_keys.py init-pepper exited {pepper.returncode}: {pepper.stderr.strip()}")
+            init_pepper(env)
             notes.append(f"{removed} referencing constant_value entries dropped")
         if args.check_workaround:
             with phases.phase("the JSON-syntax workaround is still needed") as notes:
                 notes.append(check_workaround(sam_python, before, stack, tag, logs))
+        sam = serve_sam(phases, sam_python, plan_file, tag, args.port, stack, logs)
         url = f"http://127.0.0.1:{args.port}"
-        with phases.phase("SAM CLI start-api") as notes:
-            sam = start_sam(sam_command(sam_python, plan_file, tag, args.port), stack, logs / "sam.log")
-            wait_for_api(f"{url}/health", sam, logs / "sam.log")
-            notes.append(url)
         print(f"API_URL={url}", flush=True)
         print(f"AWS_ENDPOINT_URL={server.url}", flush=True)
         if args.run_live_tests:
-            with phases.phase("pytest -m live tests/live against SAM") as notes:
+            with phases.phase("pytest -m live against SAM") as notes:
                 status = run_live_tests(url, server, args.pytest_args)
                 notes.append(f"pytest exit {status}")
             return status
@@ -457,14 +509,66 @@ def serve(args: argparse.Namespace) -> int:
         sam.wait()
         raise SetupError(sam_failure((logs / "sam.log").read_text(errors="replace"), sam.returncode, logs / "sam.log"))
     finally:
-        with contextlib.suppress(Interrupted):
-            stop_group(sam)
-            if tag and docker_answers():
-                remove_lambda_containers(tag)
-            server.stop()
-            dockerd.stop()
+        stop_all(sam, tag, server, dockerd)
         summary = ", ".join(f"{title}: {seconds:.1f} s" for title, seconds in phases.done)
         print(f"[local-api] stopped everything it started. {summary}", file=sys.stderr, flush=True)
+
+
+def init_pepper(env: dict[str, str]) -> None:
+    """``manage_keys.py init-pepper``: Terraform creates the pepper secret without a value."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "manage_keys.py"), "--env", ENV, "init-pepper"],
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise StepFailed(f"manage_keys.py init-pepper exited {done.returncode}: {done.stderr.strip()}")
+
+
+def e2e_phase(stack: Path, tf: Terraform, server: MotoServer, workdir: Path, saved_plan: str) -> str:
+    """The SAM phase of ``make e2e`` (scripts/e2e.py, ``E2E_SAM=1``): on the stack the e2e has just applied,
+    its pepper initialized, and ``saved_plan`` the plan it applied. Serves it through SAM, checks the
+    JSON-syntax workaround, runs the live suite; stops SAM, the containers and dockerd (if started here).
+
+    The functions' endpoint (and the emulator's CA, the e2e server speaks HTTPS) go into a plan only, through
+    an override file that exists while that plan is made: nothing is applied with it.
+    """
+    logs = workdir / "logs" / "sam"
+    logs.mkdir(parents=True, exist_ok=True)
+    check_root()
+    phases = Phases()
+    dockerd = Dockerd(logs / "dockerd.log")
+    sam: subprocess.Popen[bytes] | None = None
+    tag = ""
+    ca_bundle = server.env().get("AWS_CA_BUNDLE")
+    try:
+        tag, sam_python = prerequisites(phases, logs, dockerd)
+        with phases.phase("plan files") as notes:
+            before = show_plan(tf, stack, saved_plan, "plan-before-apply")
+            document = json.loads((stack / "cdk.tf.json").read_text())
+            override = stack / "sam_override.tf.json"
+            extra = {"AWS_CA_BUNDLE": CONTAINER_CA_BUNDLE} if ca_bundle else {}
+            override.write_text(json.dumps(function_env_overrides(document, server.url, extra), indent=2))
+            try:
+                tf.run(stack, "plan", "-input=false", "-no-color", "-refresh=false", "-out=sam.tfplan",
+                       ok_codes=(0, 2))  # fmt: skip
+            finally:
+                override.unlink()
+            _, plan_file, removed = show_plan(tf, stack, "sam.tfplan", "plan")
+            notes.append(f"{removed} referencing constant_value entries dropped")
+        with phases.phase("the JSON-syntax workaround is still needed") as notes:
+            notes.append(check_workaround(sam_python, before, stack, tag, logs))
+        port = free_port()
+        sam = serve_sam(phases, sam_python, plan_file, tag, port, stack, logs, ca_bundle)
+        with phases.phase("pytest -m live against SAM") as notes:
+            status = run_live_tests(f"http://127.0.0.1:{port}", server, ())
+            notes.append(f"pytest exit {status}")
+        if status != 0:
+            raise StepFailed(f"the live suite against SAM CLI failed (pytest exit {status}; output above)")
+    except SetupError as error:
+        raise StepFailed(str(error)) from None
+    finally:
+        stop_all(sam, tag, None, dockerd)
+    return "; ".join(f"{title} {seconds:.0f} s" for title, seconds in phases.done)
 
 
 def live_test_env(url: str, server: MotoServer) -> dict[str, str]:
@@ -488,6 +592,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--run-live-tests", action="store_true", help="run pytest -m live against it, then stop")
     parser.add_argument("--check-workaround", action="store_true",
                         help="first prove SAM fails to link the unprepared plan (docs/LOCAL-API.md)")  # fmt: skip
+    parser.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="install what is missing (packages, image, SAM venv), then stop (make test's background)",
+    )
     parser.add_argument("pytest_args", nargs="*", help="extra pytest arguments with --run-live-tests")
     args = parser.parse_args(argv)
     if not 1024 <= args.port <= 65535:

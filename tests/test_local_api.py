@@ -238,6 +238,7 @@ def test_a_local_target_is_loopback_with_moto_credentials_only() -> None:
     assert local_target_problem(GOOD) is None
     assert "LIVE_API_URL" in local_target_problem({**GOOD, "LIVE_API_URL": "https://abc.execute-api.aws/v1"})
     assert "LIVE_API_URL" in local_target_problem({**GOOD, "LIVE_API_URL": "http://10.0.0.5:3000"})
+    assert local_target_problem({**GOOD, "AWS_ENDPOINT_URL": "https://127.0.0.1:5000"}) is None
     assert "AWS_ENDPOINT_URL" in local_target_problem({**GOOD, "AWS_ENDPOINT_URL": ""})
     assert "AWS_ENDPOINT_URL" in local_target_problem({**GOOD, "AWS_ENDPOINT_URL": "https://dynamodb.amazonaws.com"})
     assert "AWS_ACCESS_KEY_ID" in local_target_problem({**GOOD, "AWS_ACCESS_KEY_ID": "AKIAREALKEY"})

@@ -17,6 +17,7 @@ moto included, is then on 127.0.0.1 (docs/LOCAL-API.md).
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from typing import Any
@@ -25,6 +26,8 @@ from typing import Any
 RIE = "/var/rapid/aws-lambda-rie"
 #: The emulator's port inside the container (samcli Container.RAPID_PORT_CONTAINER).
 RIE_PORT = "8080"
+#: Where the emulator's CA is mounted (scripts/local_api.py CONTAINER_CA_BUNDLE).
+CONTAINER_CA_BUNDLE = "/etc/agenticai/emulator-ca.pem"
 
 
 def free_loopback_port() -> int:
@@ -33,7 +36,7 @@ def free_loopback_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def on_host_network(kwargs: dict[str, Any], runtime_api_port: int) -> dict[str, Any]:
+def on_host_network(kwargs: dict[str, Any], runtime_api_port: int, ca_bundle: str | None = None) -> dict[str, Any]:
     """The ``containers.create`` arguments of a Lambda container, moved to the host's network namespace.
 
     Other containers' arguments are returned unchanged.
@@ -57,6 +60,8 @@ def on_host_network(kwargs: dict[str, Any], runtime_api_port: int) -> dict[str, 
         "--runtime-api-address",
         f"127.0.0.1:{runtime_api_port}",
     ]
+    if ca_bundle:
+        changed["volumes"] = {**(kwargs.get("volumes") or {}), ca_bundle: {"bind": CONTAINER_CA_BUNDLE, "mode": "ro"}}
     return changed
 
 
@@ -67,7 +72,8 @@ def install() -> None:
     original = ContainerCollection.create
 
     def create(self: Any, image: str, command: Any = None, **kwargs: Any) -> Any:
-        return original(self, image, command, **on_host_network(kwargs, free_loopback_port()))
+        ca_bundle = os.environ.get("AGENTICAI_SAM_CA_BUNDLE")
+        return original(self, image, command, **on_host_network(kwargs, free_loopback_port(), ca_bundle))
 
     ContainerCollection.create = create  # type: ignore[method-assign]
 

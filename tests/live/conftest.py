@@ -76,9 +76,9 @@ class LiveApi:
         return Reply(status, got, parsed)
 
 
-def _is_loopback(url: str) -> bool:
+def _is_loopback(url: str, schemes: tuple[str, ...] = ("http",)) -> bool:
     parsed = urllib.parse.urlsplit(url)
-    return parsed.scheme == "http" and parsed.hostname == LOOPBACK and parsed.port is not None
+    return parsed.scheme in schemes and parsed.hostname == LOOPBACK and parsed.port is not None
 
 
 def local_target_problem(environ: dict[str, str]) -> str | None:
@@ -87,10 +87,8 @@ def local_target_problem(environ: dict[str, str]) -> str | None:
     endpoint = environ.get("AWS_ENDPOINT_URL", "")
     if not _is_loopback(url):
         return f"LIVE_API_URL: got {url!r}; allowed for {LOCAL_ENV}: http://{LOOPBACK}:<port> (make local-api)"
-    if not _is_loopback(endpoint):
-        return (
-            f"AWS_ENDPOINT_URL: got {endpoint!r}; allowed for {LOCAL_ENV}: the moto server on http://{LOOPBACK}:<port>"
-        )
+    if not _is_loopback(endpoint, ("http", "https")):
+        return f"AWS_ENDPOINT_URL: got {endpoint!r}; allowed for {LOCAL_ENV}: moto on http(s)://{LOOPBACK}:<port>"
     if environ.get("AWS_ACCESS_KEY_ID") != MOTO_ACCESS_KEY_ID:
         return f"AWS_ACCESS_KEY_ID: {LOCAL_ENV} takes moto's test credentials ({MOTO_ACCESS_KEY_ID!r}) only"
     return None
