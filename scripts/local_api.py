@@ -299,20 +299,40 @@ def sam_command(python: Path, plan_file: Path, invoke_image: str, port: int) -> 
     ]  # fmt: skip
 
 
-def sam_env(ca_bundle: str | None = None) -> dict[str, str]:
-    """SAM CLI's environment: telemetry off; the launcher mounts ``ca_bundle`` (a host file) into each container."""
-    env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
+def declared_variables(plan_file: Path) -> set[str]:
+    """Every environment variable name a function declares in the plan file SAM reads."""
+    plan = json.loads(plan_file.read_text())
+    names: set[str] = set()
+    for resource in plan.get("planned_values", {}).get("root_module", {}).get("resources", []):
+        if resource.get("type") == "aws_lambda_function":
+            for block in resource.get("values", {}).get("environment") or []:
+                names.update((block.get("variables") or {}).keys())
+    return names
+
+
+def sam_env(ca_bundle: str | None = None, declared: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
+    """SAM CLI's environment: telemetry off; no ``AWS_*`` variable and none that a function declares.
+
+    SAM gives a container's declared variables the value of the same name in *its own* environment, when there
+    is one (samcli/local/lambdafn/env_vars.py: "Shell environment values, second priority"): a machine-wide
+    ``AWS_CA_BUNDLE`` would replace the emulator's CA, an ``AWS_ENDPOINT_URL`` the emulator. SAM needs neither
+    (it reads the plan file). The launcher mounts ``ca_bundle`` (a host file) into each container.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in declared}
     env.pop("AGENTICAI_SAM_CA_BUNDLE", None)
+    env["SAM_CLI_TELEMETRY"] = "0"
     if ca_bundle:
         env["AGENTICAI_SAM_CA_BUNDLE"] = ca_bundle
     return env
 
 
 def start_sam(command: list[str], cwd: Path, log: Path, ca_bundle: str | None = None) -> subprocess.Popen[bytes]:
+    plan_file = Path(command[command.index("--terraform-plan-file") + 1])
+    env = sam_env(ca_bundle, declared_variables(cwd / plan_file))
     with open(log, "ab") as sink:
         return subprocess.Popen(
-            command, cwd=cwd, env=sam_env(ca_bundle), stdout=sink, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            command, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )  # fmt: skip
 
 

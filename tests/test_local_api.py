@@ -68,8 +68,9 @@ def test_the_launcher_leaves_other_containers_alone_and_refuses_extra_ports() ->
 def test_the_launcher_patches_docker_py_before_sam_runs() -> None:
     """install() replaces ContainerCollection.create in the SAM venv's docker-py (run there: it has docker)."""
     sam_python = local_api.SAM_VENV / "bin" / "python"
-    if not sam_python.exists():
-        pytest.skip("no SAM CLI venv (.venv-sam): make local-api creates it")
+    stamp = local_api.SAM_VENV / ".installed"
+    if not stamp.exists() or stamp.read_text().strip() != local_api.requirements_hash():
+        pytest.skip("no complete SAM CLI venv (.venv-sam) yet: make local-api-prepare creates it")
     code = (
         "import sys; sys.path.insert(0, 'scripts/sam'); import launch;"
         "from docker.models.containers import ContainerCollection as C; before = C.create; launch.install();"
@@ -281,3 +282,28 @@ def test_a_known_difference_excuses_only_its_exact_statuses() -> None:
     assert len(disagreements([(scenario, _seen(500), _seen(sam))])) == 1
     assert len(disagreements([("another scenario", _seen(model), _seen(sam))])) == 1
     assert all("https://docs.aws.amazon.com/" in why for why in KNOWN_DIFFERENCES.values())
+
+
+def test_sam_gets_no_aws_variable_and_none_a_function_declares(monkeypatch) -> None:
+    """SAM would give a container the shell's value of a declared variable (a machine-wide AWS_CA_BUNDLE broke TLS)."""
+    monkeypatch.setenv("AWS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "https://example.com")
+    monkeypatch.setenv("PROJECTS_TABLE", "someone-elses")
+    monkeypatch.setenv("PATH", "/usr/bin")
+    env = local_api.sam_env("/tmp/ca.pem", {"PROJECTS_TABLE"})
+    assert not [name for name in env if name.startswith("AWS_")]
+    assert "PROJECTS_TABLE" not in env
+    assert env["PATH"] == "/usr/bin"
+    assert env["SAM_CLI_TELEMETRY"] == "0"
+    assert env["AGENTICAI_SAM_CA_BUNDLE"] == "/tmp/ca.pem"
+    assert "AGENTICAI_SAM_CA_BUNDLE" not in local_api.sam_env()
+
+
+def test_declared_variables_come_from_the_plan_file(tmp_path) -> None:
+    plan = {"planned_values": {"root_module": {"resources": [
+        {"type": "aws_lambda_function", "values": {"environment": [{"variables": {"A": "1", "B": "2"}}]}},
+        {"type": "aws_lambda_function", "values": {"environment": []}},
+        {"type": "aws_sqs_queue", "values": {"environment": [{"variables": {"C": "3"}}]}},
+    ]}}}  # fmt: skip
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    assert local_api.declared_variables(tmp_path / "plan.json") == {"A", "B"}

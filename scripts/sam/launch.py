@@ -67,7 +67,7 @@ def on_host_network(kwargs: dict[str, Any], runtime_api_port: int, ca_bundle: st
 
 def install() -> None:
     """Patch docker-py's ``ContainerCollection.create`` (the one call SAM CLI creates containers with)."""
-    from docker.models.containers import ContainerCollection
+    from docker.models.containers import ContainerCollection  # type: ignore[import-untyped]  # in .venv-sam only
 
     original = ContainerCollection.create
 
@@ -75,12 +75,12 @@ def install() -> None:
         ca_bundle = os.environ.get("AGENTICAI_SAM_CA_BUNDLE")
         return original(self, image, command, **on_host_network(kwargs, free_loopback_port(), ca_bundle))
 
-    ContainerCollection.create = create  # type: ignore[method-assign]
+    ContainerCollection.create = create
 
 
 def main() -> None:
     install()
-    from samcli.cli.main import cli
+    from samcli.cli.main import cli  # type: ignore[import-not-found]  # in .venv-sam only
 
     sys.argv[0] = "sam"
     cli()
