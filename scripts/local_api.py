@@ -439,8 +439,12 @@ def prepare_lock() -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def prerequisites(phases: Phases, logs: Path, dockerd: Dockerd) -> tuple[str, Path]:
-    """Debian packages, dockerd, the Lambda image, the SAM CLI venv: (the image's tag, the venv's python)."""
+def prerequisites(phases: Phases, logs: Path, dockerd: Dockerd, *, only: bool = False) -> tuple[str, Path]:
+    """Debian packages, dockerd, the Lambda image, the SAM CLI venv: (the image's tag, the venv's python).
+
+    ``only`` (``--prepare-only``): a dockerd started here is stopped before the lock is released, so that a
+    run waiting for the lock never reuses a dockerd that is about to stop.
+    """
     with prepare_lock():
         with phases.phase("Debian packages (docker.io, debootstrap)") as notes:
             missing = missing_packages()
@@ -456,6 +460,8 @@ def prerequisites(phases: Phases, logs: Path, dockerd: Dockerd) -> tuple[str, Pa
         with phases.phase("SAM CLI venv") as notes:
             sam_python, installed = ensure_sam_venv(logs / "sam-venv.log")
             notes.append("installed" if installed else "present")
+        if only:
+            dockerd.stop()
     return tag, sam_python
 
 
@@ -497,7 +503,7 @@ def serve(args: argparse.Namespace) -> int:
     sam: subprocess.Popen[bytes] | None = None
     tag = ""
     try:
-        tag, sam_python = prerequisites(phases, logs, dockerd)
+        tag, sam_python = prerequisites(phases, logs, dockerd, only=args.prepare_only)
         if args.prepare_only:
             return 0
         with phases.phase("moto server") as notes:

@@ -307,3 +307,34 @@ def test_declared_variables_come_from_the_plan_file(tmp_path) -> None:
     ]}}}  # fmt: skip
     (tmp_path / "plan.json").write_text(json.dumps(plan))
     assert local_api.declared_variables(tmp_path / "plan.json") == {"A", "B"}
+
+
+def test_prepare_only_stops_its_dockerd_before_releasing_the_lock(tmp_path, monkeypatch) -> None:
+    """Else the e2e, waiting for the lock, could reuse a dockerd that the background preparation then stops."""
+    import fcntl
+
+    monkeypatch.setattr(local_api, "PREPARE_LOCK", tmp_path / "prepare.lock")
+    monkeypatch.setattr(local_api, "missing_packages", list)
+    monkeypatch.setattr(local_api.image, "ensure", lambda _log: ("img:tag", False))
+    monkeypatch.setattr(local_api, "ensure_sam_venv", lambda _log: (tmp_path / "python", False))
+    held_at_stop: list[bool] = []
+
+    class FakeDockerd:
+        def start(self) -> bool:
+            return True
+
+        def stop(self) -> None:
+            with open(tmp_path / "prepare.lock") as other:
+                try:
+                    fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    held_at_stop.append(True)
+                else:
+                    held_at_stop.append(False)
+
+    phases = local_api.Phases()
+    assert local_api.prerequisites(phases, tmp_path, FakeDockerd(), only=True) == ("img:tag", tmp_path / "python")
+    assert held_at_stop == [True]
+    held_at_stop.clear()
+    local_api.prerequisites(phases, tmp_path, FakeDockerd())
+    assert held_at_stop == []  # a serving run keeps its dockerd
