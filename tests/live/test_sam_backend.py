@@ -74,11 +74,11 @@ def test_fails_closed_when_the_data_services_are_down(api, make_key) -> None:
     fresh = make_key(1000)  # never seen by a warm authorizer: it must read DynamoDB
     os.kill(int(pid), signal.SIGSTOP)
     try:
-        health = api.request("GET", "/health", key=fresh)
+        # /health with the data services down: tests/test_model_vs_sam.py (each such request waits out the
+        # authorizer's DynamoDB timeouts, about 6 s).
         listing = api.request("GET", "/api/projects", key=fresh)
     finally:
         os.kill(int(pid), signal.SIGCONT)
     # SAM CLI answers 502 for an authorizer that fails; AWS answers with the AUTHORIZER_CONFIGURATION_ERROR (or
     # AUTHORIZER_FAILURE) gateway response, which the front door configures as 503 (docs/LOCAL-API.md, differences).
-    assert health.status == 502, health
     assert listing.status == 502, listing
