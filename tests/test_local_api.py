@@ -338,3 +338,18 @@ def test_prepare_only_stops_its_dockerd_before_releasing_the_lock(tmp_path, monk
     held_at_stop.clear()
     local_api.prerequisites(phases, tmp_path, FakeDockerd())
     assert held_at_stop == []  # a serving run keeps its dockerd
+
+
+def test_no_docker_possible_is_one_line_with_dockerd_s_last_words(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(local_api, "docker_answers", lambda **_: False)
+    monkeypatch.setattr(local_api.subprocess, "run", lambda *a, **_: subprocess.CompletedProcess(a, 0))
+    failing = [sys.executable, "-c", "print('failed to start daemon: Devices cgroup isn\\'t mounted'); exit(1)"]
+    monkeypatch.setattr(local_api, "dockerd_command", lambda *_: failing)
+    dockerd = local_api.Dockerd(tmp_path / "dockerd.log")
+    with pytest.raises(local_api.SetupError) as caught:
+        dockerd.start(timeout=30)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("dockerd exited during start-up: failed to start daemon: Devices cgroup")
+    assert "no Docker possible here" in message
+    assert dockerd.process is None
