@@ -2,7 +2,8 @@
 
 For every request both serve, the same sequence goes to the model (the real authorizer and health handler, an
 in-memory key store) and to SAM (the synthesized ``local`` stack, keys made with scripts/manage_keys.py on moto).
-Status, ``X-RateLimit-*`` and the presence of ``Retry-After`` must agree, except for the differences listed in
+Status, ``X-RateLimit-*`` and the presence of ``Retry-After`` must agree (``X-RateLimit-Reset`` too: both sides
+use the same hourly window, and each pair is sent within milliseconds), except for the differences listed in
 :data:`KNOWN_DIFFERENCES` (also the table in docs/LOCAL-API.md, with AWS's documentation). What SAM does not
 emulate (usage plans, gateway response bodies, WAF) stays covered by the model alone.
 
@@ -159,3 +160,10 @@ def test_the_model_agrees_with_sam(sam, sam_keys, store) -> None:
         with moto_paused():
             both("authorizer fails (data services down)", fresh, sam_fresh)
     assert disagreements(pairs) == [], "\n".join(disagreements(pairs))
+    # Negative control on the real observations: one injected disagreement (the model's first 200 claims one
+    # request fewer remaining) is reported, and only it.
+    index = next(i for i, (scenario, _, _) in enumerate(pairs) if scenario == "key limited to 10")
+    scenario, model, answer = pairs[index]
+    headers = tuple((k, "8" if k == "X-RateLimit-Remaining" else v) for k, v in model.headers)
+    injected = [*pairs[:index], (scenario, Seen(model.status, headers), answer), *pairs[index + 1 :]]
+    assert len(disagreements(injected)) == 1, disagreements(injected)
