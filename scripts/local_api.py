@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Serve the ``local`` environment's stack on 127.0.0.1 with AWS SAM CLI (``make local-api``).
 
-    python scripts/local_api.py [--port 3000] [--workdir DIR] [--run-live-tests]
+    python scripts/local_api.py [--port 3000] [--workdir DIR] [--check-workaround] [--run-live-tests [-- PYTEST_ARGS]]
+    python scripts/local_api.py --prepare-only
 
 Installs what is missing (Debian's docker.io and debootstrap, the pinned SAM CLI venv .venv-sam, the
 local Lambda image), starts dockerd with forwarding off, a moto server on loopback, applies the
 ``local`` stack to it from a temporary copy, prepares the plan file SAM reads, and runs
 ``sam local start-api`` with the Lambda containers in the host's network namespace. When ready it
 prints ``API_URL=...`` and ``AWS_ENDPOINT_URL=...`` and serves until interrupted; with
-``--run-live-tests`` it runs ``pytest -m live tests/live`` against it instead, then stops.
+``--run-live-tests`` it runs the live suite against it instead (tests/live, tests/test_model_vs_sam.py), then
+stops. ``--prepare-only`` installs what is missing and stops (``make test`` runs it in the background);
+:func:`e2e_phase` is the same judge on the stack that scripts/e2e.py has applied.
 
 On any exit it stops what it started: SAM (its process group), the Lambda containers, moto, and
 dockerd if it started it. Bad set-up (not root, no Docker possible, port in use, SAM failing to link)
@@ -54,6 +57,11 @@ SAM_LAUNCHER = ROOT / "scripts" / "sam" / "launch.py"
 #: (https://docs.docker.com/engine/network/packet-filtering-firewalls/).
 DOCKERD_FLAGS = ("--iptables=false", "--ip-masq=false", "--ip-forward=false")
 DOCKER_NETWORK = "host"
+#: The dockerd this project starts listens here, not on Docker's default socket: only this run's processes
+#: (docker CLI, SAM CLI; ``DOCKER_HOST``) find it. moto's own Lambda runner would otherwise find it too and try
+#: to pull images from a registry when the worker's queue gets a message (scripts/sam/moto.py).
+DOCKER_HOST = "unix:///run/agenticai-docker.sock"
+DOCKERD_PIDFILE = "/run/agenticai-docker.pid"
 #: Debian package of each command the run needs.
 APT_PACKAGES = {"dockerd": "docker.io", "debootstrap": "debootstrap"}
 #: What SAM prints when the JSON-syntax plan is not prepared (docs/LOCAL-API.md, "the JSON-syntax workaround").
@@ -105,7 +113,7 @@ def install_packages(packages: Sequence[str], log: Path) -> None:
 
 
 def dockerd_command(dockerd: str = "dockerd") -> list[str]:
-    return [dockerd, *DOCKERD_FLAGS]
+    return [dockerd, *DOCKERD_FLAGS, f"--host={DOCKER_HOST}", f"--pidfile={DOCKERD_PIDFILE}"]
 
 
 def docker_answers(timeout: float = 10) -> bool:
@@ -118,16 +126,23 @@ def docker_answers(timeout: float = 10) -> bool:
 
 @dataclass
 class Dockerd:
-    """A dockerd this run started (stopped again by :meth:`stop`), or None when one already answered."""
+    """A dockerd this run started (stopped again by :meth:`stop`), or None when one already answered.
+
+    While it runs, ``DOCKER_HOST`` in this process's environment points at it (restored by :meth:`stop`), so the
+    docker CLI and SAM CLI started from here use it.
+    """
 
     log: Path
     process: subprocess.Popen[bytes] | None = None
+    previous_host: str | None = None
 
     def start(self, timeout: float = 60) -> bool:
-        """True if this call started dockerd; False if one already answered."""
+        """True if this call started dockerd; False if one already answered (``DOCKER_HOST`` or the default)."""
         if docker_answers():
             return False
         subprocess.run(["sysctl", "-q", "-w", "net.ipv4.ip_forward=0"], capture_output=True, check=False)
+        self.previous_host = os.environ.get("DOCKER_HOST")
+        os.environ["DOCKER_HOST"] = DOCKER_HOST
         with open(self.log, "ab") as sink:
             self.process = subprocess.Popen(
                 dockerd_command(), stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -137,7 +152,7 @@ class Dockerd:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 last = tail(self.log.read_text(errors="replace"), 1)
-                self.process = None
+                self.stop()
                 raise SetupError(f"dockerd exited during start-up: {last} (no Docker possible here; log: {self.log})")
             if docker_answers(timeout=2):
                 return True
@@ -147,8 +162,14 @@ class Dockerd:
         raise SetupError(f"dockerd did not answer within {timeout:.0f} s (log: {self.log})")
 
     def stop(self) -> None:
+        if self.process is None:
+            return
         stop_group(self.process, grace=30)
         self.process = None
+        if self.previous_host is None:
+            os.environ.pop("DOCKER_HOST", None)
+        else:
+            os.environ["DOCKER_HOST"] = self.previous_host
 
 
 def stop_group(process: subprocess.Popen[bytes] | None, grace: float = 15) -> None:

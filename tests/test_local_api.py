@@ -26,6 +26,18 @@ def test_dockerd_runs_without_forwarding_masquerading_or_iptables_rules() -> Non
     command = local_api.dockerd_command("/usr/sbin/dockerd")
     assert command[0] == "/usr/sbin/dockerd"
     assert {"--iptables=false", "--ip-masq=false", "--ip-forward=false"} <= set(command[1:])
+    # Its own socket: not Docker's default, which moto's Lambda runner would find (and pull images with).
+    assert "--host=unix:///run/agenticai-docker.sock" in command
+    assert not [arg for arg in command if arg.startswith("--host=") and arg.endswith("/var/run/docker.sock")]
+
+
+def test_the_local_api_moto_server_runs_no_lambda_in_docker() -> None:
+    from scripts.sam.moto import NO_DOCKER, LocalApiMotoServer
+
+    env = LocalApiMotoServer().process_env()
+    assert env["DOCKER_HOST"] == NO_DOCKER
+    assert not Path(NO_DOCKER.removeprefix("unix://")).exists()
+    assert env["MOTO_IAM_LOAD_MANAGED_POLICIES"] == "true"
 
 
 def test_sam_runs_on_the_host_network_on_loopback_without_pulling() -> None:
@@ -341,6 +353,7 @@ def test_prepare_only_stops_its_dockerd_before_releasing_the_lock(tmp_path, monk
 
 
 def test_no_docker_possible_is_one_line_with_dockerd_s_last_words(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
     monkeypatch.setattr(local_api, "docker_answers", lambda **_: False)
     monkeypatch.setattr(local_api.subprocess, "run", lambda *a, **_: subprocess.CompletedProcess(a, 0))
     failing = [sys.executable, "-c", "print('failed to start daemon: Devices cgroup isn\\'t mounted'); exit(1)"]
@@ -353,3 +366,4 @@ def test_no_docker_possible_is_one_line_with_dockerd_s_last_words(tmp_path, monk
     assert message.startswith("dockerd exited during start-up: failed to start daemon: Devices cgroup")
     assert "no Docker possible here" in message
     assert dockerd.process is None
+    assert "DOCKER_HOST" not in local_api.os.environ  # restored
