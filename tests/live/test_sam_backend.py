@@ -82,3 +82,26 @@ def test_fails_closed_when_the_data_services_are_down(api, make_key) -> None:
     # SAM CLI answers 502 for an authorizer that fails; AWS answers with the AUTHORIZER_CONFIGURATION_ERROR (or
     # AUTHORIZER_FAILURE) gateway response, which the front door configures as 503 (docs/LOCAL-API.md, differences).
     assert listing.status == 502, listing
+
+
+@pytest.mark.usefixtures("emulator")  # SAM only: the CLI against the moto server make local-api prints
+def test_the_key_cli_creates_a_key_the_api_accepts(api) -> None:
+    """``scripts/manage_keys.py --env local`` with the API_URL/AWS_ENDPOINT_URL lines' environment (make local-api)."""
+    import subprocess
+    import sys
+
+    from tests.live.conftest import ROOT
+
+    def cli(*args: str) -> dict:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "manage_keys.py"), "--env", "local", "--json", *args],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    created = cli("create", "--name", "cli-test", "--rate-limit", "5")
+    try:
+        assert api.request("GET", "/health", key=created["api_key"]).status == 200
+    finally:
+        assert cli("delete", "--key-id", created["key_id"], "--yes")["key_id"] == created["key_id"]
