@@ -135,12 +135,16 @@ class Dockerd:
     log: Path
     process: subprocess.Popen[bytes] | None = None
     previous_host: str | None = None
+    #: net.ipv4.ip_forward before the start, restored by :meth:`stop` (None: not read).
+    previous_forward: str | None = None
 
     def start(self, timeout: float = 60) -> bool:
         """True if this call started dockerd; False if one already answered (``DOCKER_HOST`` or the default)."""
         if docker_answers():
             return False
-        subprocess.run(["sysctl", "-q", "-w", "net.ipv4.ip_forward=0"], capture_output=True, check=False)
+        self.previous_forward = read_ip_forward()
+        if self.previous_forward != "0":
+            subprocess.run(["sysctl", "-q", "-w", "net.ipv4.ip_forward=0"], capture_output=True, check=False)
         self.previous_host = os.environ.get("DOCKER_HOST")
         os.environ["DOCKER_HOST"] = DOCKER_HOST
         with open(self.log, "ab") as sink:
@@ -170,6 +174,16 @@ class Dockerd:
             os.environ.pop("DOCKER_HOST", None)
         else:
             os.environ["DOCKER_HOST"] = self.previous_host
+        if self.previous_forward not in (None, "0"):
+            subprocess.run(["sysctl", "-q", "-w", f"net.ipv4.ip_forward={self.previous_forward}"],
+                           capture_output=True, check=False)  # fmt: skip
+
+
+def read_ip_forward(path: Path = Path("/proc/sys/net/ipv4/ip_forward")) -> str | None:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
 
 
 def stop_group(process: subprocess.Popen[bytes] | None, grace: float = 15) -> None:

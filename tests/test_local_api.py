@@ -367,3 +367,23 @@ def test_no_docker_possible_is_one_line_with_dockerd_s_last_words(tmp_path, monk
     assert "no Docker possible here" in message
     assert dockerd.process is None
     assert "DOCKER_HOST" not in local_api.os.environ  # restored
+
+
+def test_a_started_dockerd_gets_forwarding_off_and_the_machine_gets_it_back(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    calls: list[list[str]] = []
+    monkeypatch.setattr(local_api.subprocess, "run", lambda cmd, **_: calls.append(cmd))
+    answers = iter([False, True])
+    monkeypatch.setattr(local_api, "docker_answers", lambda **_: next(answers))
+    monkeypatch.setattr(local_api, "dockerd_command", lambda *_: [sys.executable, "-c", "import time; time.sleep(60)"])
+    monkeypatch.setattr(local_api, "read_ip_forward", lambda *_: "1")
+    dockerd = local_api.Dockerd(tmp_path / "dockerd.log")
+    assert dockerd.start(timeout=30) is True
+    assert local_api.os.environ["DOCKER_HOST"] == local_api.DOCKER_HOST
+    assert calls == [["sysctl", "-q", "-w", "net.ipv4.ip_forward=0"]]
+    process = dockerd.process
+    dockerd.stop()
+    assert process is not None
+    assert process.poll() is not None
+    assert calls[1:] == [["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]]
+    assert "DOCKER_HOST" not in local_api.os.environ
