@@ -116,9 +116,11 @@ def dockerd_command(dockerd: str = "dockerd") -> list[str]:
     return [dockerd, *DOCKERD_FLAGS, f"--host={DOCKER_HOST}", f"--pidfile={DOCKERD_PIDFILE}"]
 
 
-def docker_answers(timeout: float = 10) -> bool:
+def docker_answers(timeout: float = 10, host: str | None = None) -> bool:
+    """Whether a daemon answers on ``host`` (default: ``DOCKER_HOST`` or Docker's default socket)."""
+    command = ["docker", *(["--host", host] if host else []), "info"]
     try:
-        done = subprocess.run(["docker", "info"], capture_output=True, timeout=timeout, check=False)
+        done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0
@@ -142,6 +144,9 @@ class Dockerd:
         """True if this call started dockerd; False if one already answered (``DOCKER_HOST`` or the default)."""
         if docker_answers():
             return False
+        if docker_answers(host=DOCKER_HOST):
+            raise SetupError(f"another local-api run's dockerd answers on {DOCKER_HOST}: wait for that run to end "
+                             "(one run at a time)")  # fmt: skip
         self.previous_forward = read_ip_forward()
         if self.previous_forward != "0":
             subprocess.run(["sysctl", "-q", "-w", "net.ipv4.ip_forward=0"], capture_output=True, check=False)

@@ -373,7 +373,7 @@ def test_a_started_dockerd_gets_forwarding_off_and_the_machine_gets_it_back(tmp_
     monkeypatch.delenv("DOCKER_HOST", raising=False)
     calls: list[list[str]] = []
     monkeypatch.setattr(local_api.subprocess, "run", lambda cmd, **_: calls.append(cmd))
-    answers = iter([False, True])
+    answers = iter([False, False, True])  # not on the default socket, not on ours, then the started one
     monkeypatch.setattr(local_api, "docker_answers", lambda **_: next(answers))
     monkeypatch.setattr(local_api, "dockerd_command", lambda *_: [sys.executable, "-c", "import time; time.sleep(60)"])
     monkeypatch.setattr(local_api, "read_ip_forward", lambda *_: "1")
@@ -387,3 +387,9 @@ def test_a_started_dockerd_gets_forwarding_off_and_the_machine_gets_it_back(tmp_
     assert process.poll() is not None
     assert calls[1:] == [["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]]
     assert "DOCKER_HOST" not in local_api.os.environ
+
+
+def test_a_second_run_while_one_runs_is_refused_in_one_line(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(local_api, "docker_answers", lambda host=None, **_: host == local_api.DOCKER_HOST)
+    with pytest.raises(local_api.SetupError, match=r"^another local-api run's dockerd answers on unix://"):
+        local_api.Dockerd(tmp_path / "dockerd.log").start()
