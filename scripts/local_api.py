@@ -550,9 +550,7 @@ def serve(args: argparse.Namespace) -> int:
             server.start()
             notes.append(server.url)
         with phases.phase("synthesize, apply the local stack, plan file") as notes:
-            import main as synth_main
-
-            synth_main.synth([ENV], workdir / "cdktf.out")
+            synthesize(workdir / "cdktf.out")
             stack = prepare_stack(workdir / "cdktf.out" / "stacks" / ENV, workdir / "stack", server.url)
             env = {**server.env(), "AWS_EC2_METADATA_DISABLED": "true"}
             tf = Terraform(env, log_dir=logs)
@@ -578,6 +576,17 @@ def serve(args: argparse.Namespace) -> int:
         stop_all(sam, tag, server, dockerd)
         summary = ", ".join(f"{title}: {seconds:.1f} s" for title, seconds in phases.done)
         print(f"[local-api] stopped everything it started. {summary}", file=sys.stderr, flush=True)
+
+
+def synthesize(outdir: Path) -> None:
+    """``main.py --env local`` in its own session: Ctrl-C reaches this script, which stops it (and its jsii node
+    process) itself, instead of killing node under a live jsii kernel."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--env", ENV, "--outdir", str(outdir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False, start_new_session=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise StepFailed(f"main.py --env {ENV} exited {done.returncode}: {tail(done.stderr, 5)}")
 
 
 def init_pepper(env: dict[str, str]) -> None:
