@@ -699,7 +699,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if keep or status != 0:
+        if keep or (status != 0 and any(args.workdir.rglob("*.log"))):  # logs to read
             print(f"[local-api] working directory kept: {args.workdir}", file=sys.stderr)
         else:
             shutil.rmtree(args.workdir, ignore_errors=True)
