@@ -150,7 +150,7 @@ def test_the_model_agrees_with_sam(sam, sam_keys, store) -> None:
     for _ in range(12):
         both("key limited to 10", model_key, sam_key)
     limited = [sam_seen.status for scenario, _, sam_seen in pairs if scenario == "key limited to 10"]
-    assert limited == [200] * 10 + [429] * 2, limited  # the sequence is the one meant, on both sides
+    assert limited == [200] * 10 + [429] * 2, limited  # SAM did what was meant; the model must agree (below)
     if os.environ.get("LIVE_MOTO_PID"):
         fresh = keys.generate_key()[1]
         store.add(fresh)
