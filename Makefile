@@ -30,7 +30,15 @@ venv: $(STAMP) ## Create .venv with the pinned dependencies
 synth: $(STAMP) ## Synthesize every environment into cdktf.out/stacks/
 	$(PY) main.py --outdir $(OUT)
 
-test: test-node test-python security e2e ## Run the whole suite (what CI runs)
+# The SAM CLI phase (docs/LOCAL-API.md) needs packages, a Lambda image and a venv: they are prepared in the
+# background while the other lanes run, and the e2e serves its applied stack through SAM (E2E_SAM=1). The
+# background job is waited for (or stopped) on every exit path.
+test: $(STAMP) node_modules/.installed ## Run the whole suite (what CI runs)
+	mkdir -p build/local-api
+	$(PY) scripts/local_api.py --prepare-only > build/local-api/prepare.log 2>&1 & prepare=$$!; \
+	trap 'kill $$prepare 2>/dev/null || true; wait $$prepare 2>/dev/null || true' EXIT; \
+	$(MAKE) --no-print-directory test-node test-python security; \
+	E2E_SAM=1 $(MAKE) --no-print-directory e2e
 
 test-node: $(STAMP) ## The canary's check logic against a local HTTP server (node:test)
 	cd canary && node --test
@@ -90,7 +98,14 @@ plan: $(STAMP) ## terraform plan for ENV (init checks the committed provider loc
 	$(TERRAFORM) -chdir=$(STACK_DIR) init -input=false -lockfile=readonly
 	$(TERRAFORM) -chdir=$(STACK_DIR) plan -input=false -out=$(ENV).tfplan
 
-.PHONY: test-live
+.PHONY: test-live local-api local-api-prepare
+
+# Root only: it installs Debian packages and starts dockerd (forwarding off). PORT=3000 by default.
+local-api: $(STAMP) ## Serve the local stack on 127.0.0.1 through AWS SAM CLI until Ctrl-C (docs/LOCAL-API.md)
+	$(PY) scripts/local_api.py $(if $(PORT),--port $(PORT))
+
+local-api-prepare: $(STAMP) ## Install what local-api needs (docker.io, debootstrap, the Lambda image, .venv-sam)
+	$(PY) scripts/local_api.py --prepare-only
 
 test-live: $(STAMP) ## The seed's tests against the deployed ENV stage (AWS credentials; temporary keys, deleted after)
 	LIVE_ENV=$(ENV) LIVE_API_URL="$$($(TERRAFORM) -chdir=$(STACK_DIR) output -raw invoke_url 2>/dev/null)" \

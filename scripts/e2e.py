@@ -22,6 +22,9 @@ Steps (each printed with its duration):
  9. ``terraform plan`` of the full ``prod`` stack against the emulator with a local backend (a
     copy of the stack with override files; see :func:`prepare_offline_plan`).
 
+With ``E2E_SAM=1`` (``make test`` sets it), between 7 and 8 the applied stack is also served through AWS
+SAM CLI and the live suite runs against it (``scripts.local_api.e2e_phase``, docs/LOCAL-API.md).
+
 Exit status 0 when every step passed, 1 otherwise.
 """
 
@@ -243,7 +246,8 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
     from environments import load
 
     local = load("local")
-    progress = Progress(total=15)
+    sam_phase = os.environ.get("E2E_SAM") == "1"
+    progress = Progress(total=16 if sam_phase else 15)
     progress.stream = stream
     outdir = workdir / "cdktf.out"
     background: list[subprocess.Popen[bytes]] = []  # killed at the end if still running
@@ -377,6 +381,12 @@ def run(workdir: Path, *, stream=sys.stdout) -> int:
             if result.returncode != 0:
                 raise StepFailed(f"verify_deployment.py exited {result.returncode}:\n{result.stderr}")
             notes.append(result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "")
+
+        if sam_phase:
+            with progress.step("SAM CLI serves the applied stack; the live suite against it") as notes:
+                from scripts import local_api
+
+                notes.append(local_api.e2e_phase(stack, tf, server, workdir, "local.tfplan"))
 
         with progress.step("destroy"):
             # -refresh=false: the empty second plan has just proven state and emulator agree.

@@ -1,4 +1,5 @@
-"""The seed's tests and the API's public HTTP contract, against a deployed stage (``make test-live ENV=dev``).
+"""The seed's tests and the API's public HTTP contract, against a deployed stage (``make test-live ENV=dev``)
+or the ``local`` stack served by AWS SAM CLI (``make local-api``; tests/live/conftest.py).
 
 Only HTTP requests to the stage and the key tool: nothing here reads tables or logs.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 
 import pytest
@@ -41,6 +43,11 @@ def test_missing_api_key(api) -> None:
 
 
 def test_invalid_api_key(api) -> None:
+    assert api.request("GET", "/health", key="invalid-key").status == 403
+
+
+@pytest.mark.aws_only("gateway responses (their bodies and headers)")
+def test_invalid_api_key_reason_in_the_body(api) -> None:
     response = api.request("GET", "/health", key="invalid-key")
     assert response.status == 403
     # The Deny's context reaches the ACCESS_DENIED template: $context.authorizer.clientReason (AWS-BEHAVIOUR.md B6).
@@ -52,6 +59,40 @@ def test_valid_api_key(api, key) -> None:
     assert api.request("GET", "/health", key=key).status == 200
 
 
+# --- every way a key is refused ----------------------------------------------------------------------
+
+
+def test_empty_api_key_is_401(api) -> None:
+    assert api.request("GET", "/health", key="").status == 401
+    assert api.request("GET", "/api/projects", key="").status == 401
+
+
+def test_missing_api_key_on_a_route_is_401(api) -> None:
+    assert api.request("GET", "/api/projects").status == 401
+
+
+def test_unknown_well_formed_key_is_403(api) -> None:
+    from modules.functions import keys
+
+    _, unknown = keys.generate_key()
+    assert api.request("GET", "/health", key=unknown).status == 403
+
+
+def test_disabled_key_is_403(api, make_key_with_id, key_manager) -> None:
+    key_id, key = make_key_with_id(1000)
+    key_manager.disable(key_id)
+    assert api.request("GET", "/health", key=key).status == 403
+
+
+def test_expired_key_is_403_and_its_successor_works(api, make_key_with_id, key_manager) -> None:
+    key_id, key = make_key_with_id(1000)
+    # A rotation two hours ago with a one-hour grace period: the old key expired an hour ago.
+    new_id, new_key = key_manager.rotate(key_id, grace_hours=1, now=time.time() - 7200)
+    make_key_with_id.created.append(new_id)
+    assert api.request("GET", "/health", key=key).status == 403
+    assert api.request("GET", "/health", key=new_key).status == 200
+
+
 # --- tests/test_rate_limiting.py of the seed -----------------------------------------------------------
 
 
@@ -61,6 +102,21 @@ def test_rate_limit_enforcement(api, limited_key) -> None:
     response = api.request("GET", "/health", key=limited_key)
     assert response.status == 429
     assert response.header("X-RateLimit-Remaining") == "0"
+
+
+def test_rate_limit_headers_count_down_then_retry_after(api, make_key) -> None:
+    limited = make_key(10)
+    for used in range(1, 11):
+        reply = api.request("GET", "/health", key=limited)
+        assert reply.status == 200, reply
+        assert reply.header("X-RateLimit-Limit") == "10"
+        assert reply.header("X-RateLimit-Remaining") == str(10 - used)
+    refused = api.request("GET", "/health", key=limited)
+    assert refused.status == 429
+    assert refused.header("X-RateLimit-Remaining") == "0"
+    retry_after = refused.header("Retry-After")
+    assert retry_after is not None
+    assert int(retry_after) > 0
 
 
 # --- the rest of the public contract -------------------------------------------------------------------
@@ -102,6 +158,7 @@ def test_another_tenants_project_is_404(api, key, make_key) -> None:
     assert api.request("DELETE", f"/api/projects/{project}", key=key).status == 200
 
 
+@pytest.mark.aws_only("AWS WAF")
 def test_waf_rate_limit_answers_its_json_429(api, live_env) -> None:
     """Floods the stage from this IP past the WAF's per-IP limit: opt in with LIVE_WAF_FLOOD=1."""
     from environments.config.waf import RATE_LIMITED_BODY_KEY, RuleAction

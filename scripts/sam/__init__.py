@@ -1,0 +1,1 @@
+"""AWS SAM CLI as a local judge of the synthesized stack (``make local-api``, docs/LOCAL-API.md)."""
