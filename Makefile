@@ -37,7 +37,7 @@ test: $(STAMP) node_modules/.installed ## Run the whole suite (what CI runs)
 	mkdir -p build/local-api
 	$(PY) scripts/local_api.py --prepare-only > build/local-api/prepare.log 2>&1 & prepare=$$!; \
 	trap 'kill $$prepare 2>/dev/null || true; wait $$prepare 2>/dev/null || true' EXIT; \
-	$(MAKE) --no-print-directory test-node test-python security; \
+	$(MAKE) --no-print-directory test-node test-python security && \
 	E2E_SAM=1 $(MAKE) --no-print-directory e2e
 
 test-node: $(STAMP) ## The canary's check logic against a local HTTP server (node:test)
