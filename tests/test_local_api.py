@@ -32,7 +32,8 @@ def test_dockerd_runs_without_forwarding_masquerading_or_iptables_rules() -> Non
 
 
 def test_the_local_api_moto_server_runs_no_lambda_in_docker() -> None:
-    from scripts.sam.moto import NO_DOCKER, LocalApiMotoServer
+    from scripts.emulator.moto_server import NO_DOCKER
+    from scripts.sam.moto import LocalApiMotoServer
 
     env = LocalApiMotoServer().process_env()
     assert env["DOCKER_HOST"] == NO_DOCKER

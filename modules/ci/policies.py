@@ -150,37 +150,34 @@ APPLY_SERVICES = (
 )
 
 #: IAM actions the apply role needs for the stack's roles and policies: no users, groups or account settings.
-APPLY_IAM_ACTIONS = (
-    "iam:AttachRolePolicy",
-    "iam:CreatePolicy",
-    "iam:CreatePolicyVersion",
-    "iam:CreateRole",
-    "iam:CreateServiceLinkedRole",
-    "iam:DeletePolicy",
-    "iam:DeletePolicyVersion",
-    "iam:DeleteRole",
-    "iam:DeleteRolePolicy",
-    "iam:DetachRolePolicy",
-    "iam:GetOpenIDConnectProvider",
-    "iam:GetPolicy",
-    "iam:GetPolicyVersion",
-    "iam:GetRole",
-    "iam:GetRolePolicy",
-    "iam:ListAttachedRolePolicies",
-    "iam:ListInstanceProfilesForRole",
-    "iam:ListPolicyVersions",
-    "iam:ListRolePolicies",
-    "iam:ListRoleTags",
-    "iam:PassRole",
-    "iam:PutRolePermissionsBoundary",
-    "iam:PutRolePolicy",
-    "iam:TagPolicy",
-    "iam:TagRole",
-    "iam:UntagPolicy",
-    "iam:UntagRole",
-    "iam:UpdateAssumeRolePolicy",
-    "iam:UpdateRole",
-    "iam:UpdateRoleDescription",
+#: The reads are the plan role's IAM reads; the rest are writes (and ListRoleTags, which only apply needs).
+APPLY_IAM_ACTIONS = tuple(
+    sorted(
+        {
+            *(action for action in CONTROL_PLANE_READ if action.startswith("iam:")),
+            "iam:AttachRolePolicy",
+            "iam:CreatePolicy",
+            "iam:CreatePolicyVersion",
+            "iam:CreateRole",
+            "iam:CreateServiceLinkedRole",
+            "iam:DeletePolicy",
+            "iam:DeletePolicyVersion",
+            "iam:DeleteRole",
+            "iam:DeleteRolePolicy",
+            "iam:DetachRolePolicy",
+            "iam:ListRoleTags",
+            "iam:PassRole",
+            "iam:PutRolePermissionsBoundary",
+            "iam:PutRolePolicy",
+            "iam:TagPolicy",
+            "iam:TagRole",
+            "iam:UntagPolicy",
+            "iam:UntagRole",
+            "iam:UpdateAssumeRolePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateRoleDescription",
+        }
+    )
 )
 
 #: IAM writes that set or change a role's permissions: only allowed with the boundary attached.

@@ -27,6 +27,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: A Docker socket nothing listens on, for every moto server: moto runs Lambda functions (an event source
+#: mapping's queue message, for example) in Docker when a daemon is in reach, pulling runtime images from
+#: registries. Nothing here needs moto to run a function (SAM CLI runs them for the local API).
+NO_DOCKER = "unix:///run/agenticai-moto-has-no-docker.sock"
+
+
 class MotoServer:
     """Start, stop, kill and restart ``moto.server``. State is in memory and lost on restart."""
 
@@ -49,7 +55,7 @@ class MotoServer:
         return [sys.executable, "-m", "scripts.emulator.fidelity", "-H", "127.0.0.1", "-p", str(self.port)]
 
     def process_env(self) -> dict[str, str]:
-        return {**os.environ, **TEST_CREDENTIALS, "PYTHONPATH": str(ROOT)}
+        return {**os.environ, **TEST_CREDENTIALS, "PYTHONPATH": str(ROOT), "DOCKER_HOST": NO_DOCKER}
 
     def ssl_context(self) -> ssl.SSLContext | None:
         return None

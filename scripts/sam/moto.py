@@ -11,9 +11,6 @@ import sys
 
 from scripts.emulator.moto_server import MotoServer
 
-#: A Docker socket nothing listens on.
-NO_DOCKER = "unix:///run/agenticai-moto-has-no-docker.sock"
-
 
 class LocalApiMotoServer(MotoServer):
     """A MotoServer whose process is this launcher."""
@@ -23,9 +20,8 @@ class LocalApiMotoServer(MotoServer):
 
     def process_env(self) -> dict[str, str]:
         # The stack attaches AmazonAPIGatewayPushToCloudWatchLogs; moto loads AWS's managed policies only when asked.
-        # moto runs no Lambda itself: with a Docker daemon in reach it would pull a runtime image from a registry
-        # when the worker's queue gets a message. SAM CLI runs the functions; nothing listens on this socket.
-        return {**super().process_env(), "MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "DOCKER_HOST": NO_DOCKER}
+        # (Like every MotoServer, it gets no Docker socket: SAM CLI runs the functions.)
+        return {**super().process_env(), "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
 
 
 if __name__ == "__main__":
